@@ -1,0 +1,57 @@
+"""Who is calling: `Authorization: Token <base64>` resolved to a partner (transport_and_format_authorization_header)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.errors import UnauthorizedError
+from hub.partners.repository import PartnerRepository
+from hub.security import token_candidates
+from hub.tables import PartnerRecord, PartnerStatus, TokenKind
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The partner behind a request and the token it presented."""
+
+    partner: PartnerRecord
+    token_kind: TokenKind
+    token: str
+
+    @property
+    def partner_id(self) -> int:
+        assert self.partner.id is not None
+        return self.partner.id
+
+    @property
+    def registered(self) -> bool:
+        return self.token_kind == TokenKind.ACTIVE and self.partner.status == PartnerStatus.REGISTERED
+
+
+async def authenticate(request: Request, session: AsyncSession) -> Caller:
+    """Any known token, including CREDENTIALS_TOKEN_A: for the versions and credentials modules."""
+    header = request.headers.get("Authorization")
+    if not header:
+        raise UnauthorizedError(
+            "Missing Authorization header; send 'Authorization: Token <base64 credentials token>'"
+        )
+    candidates = token_candidates(header)
+    if not candidates:
+        raise UnauthorizedError("Malformed Authorization header; expected 'Token <base64 credentials token>'")
+    match = await PartnerRepository(session).find_by_token(candidates)
+    if match is None:
+        raise UnauthorizedError("Unknown credentials token")
+    return Caller(partner=match.partner, token_kind=match.kind, token=match.token)
+
+
+async def authenticate_registered(request: Request, session: AsyncSession) -> Caller:
+    """A registered partner's token: every functional module (token A is refused with HTTP 401)."""
+    caller = await authenticate(request, session)
+    if not caller.registered:
+        raise UnauthorizedError(
+            "This token may only be used on the versions and credentials modules until registration completes"
+        )
+    return caller

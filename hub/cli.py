@@ -1,0 +1,212 @@
+"""The `ocpi-hub` command: serve, migrate, and manage partner registrations (credentials.asciidoc)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from hub import __version__
+from hub.config import Settings
+from hub.db import DatabaseUrlError, SessionMaker, create_engine, create_sessionmaker
+from hub.partners import registration
+from hub.partners.client import PartnerClient
+from hub.partners.registration import RegistrationError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="ocpi-hub: an OCPI 2.2.1 roaming hub and gateway. Configure it with OCPI_HUB_* environment variables (see README).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+partner_app = typer.Typer(
+    help="Register, list and remove OCPI partners (the credentials handshake).", no_args_is_help=True
+)
+app.add_typer(partner_app, name="partner")
+
+
+class CliError(Exception):
+    """Ends the command with one line on stderr and exit status 1."""
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "OCPI_HUB_" + "_".join(str(p) for p in first["loc"][:1]).upper()
+        raise CliError(f"invalid configuration: {field}: {first['msg']}") from None
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a command body and turn every failure into one clear line, never a traceback."""
+    try:
+        return action()
+    except CliError as exc:
+        _fail(str(exc))
+    except RegistrationError as exc:
+        _fail(str(exc))
+    except DatabaseUrlError as exc:
+        _fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if "no such table" in text or "does not exist" in text:
+            _fail("the database has no ocpi-hub schema yet: run `ocpi-hub migrate` first")
+        _fail(f"database error: {text.splitlines()[0]}")
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except Exception as exc:
+        _fail(f"{exc.__class__.__name__}: {exc}")
+    raise AssertionError("unreachable")
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+
+
+def _with_db(settings: Settings, body: Callable[[SessionMaker, PartnerClient], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        async with httpx.AsyncClient(headers={"User-Agent": f"ocpi-hub/{__version__}"}) as http:
+            try:
+                return await body(
+                    create_sessionmaker(engine), PartnerClient(http, timeout=settings.partner_timeout)
+                )
+            finally:
+                await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="apply pending migrations first (use --no-migrate in production, where `ocpi-hub migrate` runs as its own step)",
+        ),
+    ] = True,
+) -> None:
+    """Run the hub: the OCPI API, the admin API and the health probes."""
+    import uvicorn
+
+    from hub.migrate import upgrade
+
+    settings = _run(_settings)
+    if migrate:
+        _run(lambda: upgrade(settings.database_url))
+    uvicorn.run(
+        "hub.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations and exit."""
+    from hub.migrate import upgrade
+
+    settings = _run(_settings)
+    _run(lambda: upgrade(settings.database_url))
+    typer.echo("database is up to date", err=True)
+
+
+@partner_app.command("invite")
+def partner_invite(
+    name: Annotated[str | None, typer.Option(help="a name to recognise the partner by")] = None,
+) -> None:
+    """Create a pending registration; prints {"token", "versions_url"} to hand to the partner."""
+    settings = _run(_settings)
+    invitation = _run(lambda: asyncio.run(_invite(settings, name)))
+    sys.stdout.write(json.dumps(invitation.model_dump(mode="json")) + "\n")
+
+
+async def _invite(settings: Settings, name: str | None) -> registration.Invitation:
+    engine = create_engine(settings.database_url)
+    try:
+        return await registration.invite(create_sessionmaker(engine), settings, name=name)
+    finally:
+        await engine.dispose()
+
+
+@partner_app.command("register")
+def partner_register(
+    versions_url: Annotated[str, typer.Option("--versions-url", help="the partner's OCPI versions URL")],
+    token: Annotated[str, typer.Option("--token", help="the credentials token A the partner gave us")],
+    name: Annotated[str | None, typer.Option(help="a name to recognise the partner by")] = None,
+) -> None:
+    """Register with a partner: fetch its versions with token A, POST our credentials, store its token.
+    `ocpi-hub serve` must be running at OCPI_HUB_BASE_URL: the partner calls us back during the handshake."""
+    settings = _run(_settings)
+    if not versions_url.startswith(("http://", "https://")):
+        _fail(f"--versions-url must be an http:// or https:// URL, got {versions_url!r}")
+    info = _run(
+        lambda: _with_db(
+            settings,
+            lambda sm, client: registration.register(
+                sm, client, settings, versions_url=versions_url, token_a=token, name=name
+            ),
+        )
+    )
+    _print_json(info)
+
+
+@partner_app.command("update")
+def partner_update(
+    partner_id: Annotated[int, typer.Argument(metavar="ID", help="partner id from `partner list`")],
+) -> None:
+    """PUT our credentials to a partner: both tokens rotate and its endpoints are fetched again."""
+    settings = _run(_settings)
+    info = _run(
+        lambda: _with_db(settings, lambda sm, client: registration.update(sm, client, settings, partner_id))
+    )
+    _print_json(info)
+
+
+@partner_app.command("list")
+def partner_list() -> None:
+    """Every partner as JSON: status, roles and endpoints."""
+    settings = _run(_settings)
+    partners = _run(lambda: _with_db(settings, lambda sm, _client: registration.list_partners(sm)))
+    _print_json(partners)
+
+
+@partner_app.command("remove")
+def partner_remove(
+    partner_id: Annotated[int, typer.Argument(metavar="ID", help="partner id from `partner list`")],
+) -> None:
+    """Unregister a partner: DELETE on its credentials where reachable; its tokens stop working."""
+    settings = _run(_settings)
+    result = _run(lambda: _with_db(settings, lambda sm, client: registration.remove(sm, client, partner_id)))
+    if not result.notified:
+        typer.echo(f"warning: {result.detail}", err=True)
+    _print_json(result)
+
+
+def main() -> None:
+    app()

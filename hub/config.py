@@ -1,0 +1,71 @@
+"""Settings of one ocpi-hub deployment, read from `OCPI_HUB_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.ocpi.base import CountryCode, PartyId, String100, Url
+from hub.ocpi.enums import Role, RoleIn
+
+OCPI_VERSION = "2.2.1"
+
+
+class LocalParty(BaseModel):
+    """One OCPI party this platform is (DESIGN: local parties)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    country_code: CountryCode
+    party_id: PartyId
+    role: RoleIn
+    name: String100
+    website: Url | None = None
+
+
+DEFAULT_PARTIES = [LocalParty(country_code="NL", party_id="GWY", role=Role.CPO, name="ocpi-hub")]
+
+
+class Settings(BaseSettings):
+    """Every field is an `OCPI_HUB_<FIELD>` environment variable; README lists them."""
+
+    model_config = SettingsConfigDict(env_prefix="OCPI_HUB_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///./ocpi-hub.db", description="SQLAlchemy database URL")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="public URL partners reach us at")
+    parties: list[LocalParty] = Field(default_factory=lambda: list(DEFAULT_PARTIES))
+    admin_token: SecretStr | None = Field(default=None, description="bearer token of the /admin API")
+    partner_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for a partner's reply")
+    page_limit: int = Field(
+        default=100, ge=1, le=1000, description="maximum page size of list GETs (X-Limit)"
+    )
+    log_level: str = Field(default="info")
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @model_validator(mode="after")
+    def _parties_unique(self) -> Settings:
+        if not self.parties:
+            raise ValueError("OCPI_HUB_PARTIES must list at least one party")
+        keys = [(p.role, p.country_code, p.party_id) for p in self.parties]
+        if len(set(keys)) != len(keys):
+            raise ValueError("OCPI_HUB_PARTIES lists the same role, country_code and party_id twice")
+        return self
+
+    @property
+    def versions_url(self) -> str:
+        return f"{self.base_url}/ocpi/versions"
+
+    @property
+    def version_details_url(self) -> str:
+        return f"{self.base_url}/ocpi/{OCPI_VERSION}"

@@ -1,0 +1,62 @@
+"""The application factory: `create_app(settings)`, run with `uvicorn --factory hub.main:create_app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from hub import __version__
+from hub.admin import health
+from hub.admin import router as admin
+from hub.config import Settings
+from hub.db import create_engine, create_sessionmaker
+from hub.errors import install_error_handlers
+from hub.modules import IMPLEMENTED, registry
+from hub.modules.registry import OcpiModule
+from hub.modules.versions import router as versions
+from hub.partners.client import PartnerClient
+from hub.transport import RequestIdMiddleware
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    partner_transport: httpx.AsyncBaseTransport | None = None,
+    modules: tuple[OcpiModule, ...] = IMPLEMENTED,
+) -> FastAPI:
+    """Build the hub. `partner_transport` replaces the network for calls to partners (tests, contracts)."""
+    settings = settings or Settings()
+    logging.getLogger("hub").setLevel(settings.log_level.upper())
+    engine = create_engine(settings.database_url)
+    http = httpx.AsyncClient(transport=partner_transport, headers={"User-Agent": f"ocpi-hub/{__version__}"})
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="ocpi-hub",
+        version=__version__,
+        lifespan=lifespan,
+        description="OCPI 2.2.1 roaming hub and interoperability gateway",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.partner_client = PartnerClient(http, timeout=settings.partner_timeout)
+    app.state.modules = modules
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    app.include_router(admin.router)
+    app.include_router(versions.router)
+    registry.mount(app, modules)
+    return app

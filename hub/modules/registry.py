@@ -1,0 +1,59 @@
+"""The one registry of implemented modules: it drives mounting and the version details
+(version_information_endpoint_version_details_endpoint)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from hub.config import OCPI_VERSION
+from hub.deps import json_body, no_routing_headers, routing_headers
+from hub.ocpi.enums import CONFIGURATION_MODULES, InterfaceRole, ModuleID
+from hub.ocpi.v221.versions import Endpoint
+
+OCPI_PREFIX = f"/ocpi/{OCPI_VERSION}"
+
+
+@dataclass(frozen=True)
+class OcpiModule:
+    """A module and the routers of the interface roles we implement for it."""
+
+    id: ModuleID
+    sender: APIRouter | None = None
+    receiver: APIRouter | None = None
+
+    @property
+    def functional(self) -> bool:
+        return self.id not in CONFIGURATION_MODULES
+
+    def path(self, role: InterfaceRole) -> str:
+        if self.id == ModuleID.CREDENTIALS:
+            return f"{OCPI_PREFIX}/credentials"  # one endpoint for every role
+        return f"{OCPI_PREFIX}/{role.value.lower()}/{self.id.value}"
+
+    def interfaces(self) -> list[tuple[InterfaceRole, APIRouter]]:
+        pairs = [(InterfaceRole.SENDER, self.sender), (InterfaceRole.RECEIVER, self.receiver)]
+        return [(role, router) for role, router in pairs if router is not None]
+
+
+def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
+    """Mount every interface of every module, with the transport rules of its kind."""
+    for module in modules:
+        routing = Depends(routing_headers) if module.functional else Depends(no_routing_headers)
+        for role, router in module.interfaces():
+            app.include_router(
+                router,
+                prefix=module.path(role),
+                dependencies=[Depends(json_body), routing],
+                tags=[f"{module.id.value} {role.value.lower()}"],
+            )
+
+
+def endpoints(base_url: str, modules: tuple[OcpiModule, ...]) -> list[Endpoint]:
+    """The version details' endpoints: one per (module, interface role) we implement."""
+    return [
+        Endpoint(identifier=module.id, role=role, url=f"{base_url}{module.path(role)}")
+        for module in modules
+        for role, _router in module.interfaces()
+    ]

@@ -1,0 +1,1 @@
+"""Partners: remote OCPI platforms, how we call them and how they are registered."""
