@@ -47,6 +47,8 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="OCPI 2.2.1 roaming hub and interoperability gateway",
+        # Peers that forget Content-Type still get their JSON body read (be liberal in what we accept).
+        strict_content_type=False,
     )
     app.state.settings = settings
     app.state.engine = engine

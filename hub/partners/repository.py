@@ -45,7 +45,7 @@ class PartnerRepository:
             return None
         hashes = {hash_token(token): token for token in candidates}
         rows = (
-            await self.session.execute(
+            await self.session.exec(
                 select(PartnerTokenRecord, PartnerRecord)
                 .join(PartnerRecord, col(PartnerRecord.id) == col(PartnerTokenRecord.partner_id))
                 .where(col(PartnerTokenRecord.token_hash).in_(list(hashes)))
@@ -62,11 +62,7 @@ class PartnerRepository:
         return await self.session.get(PartnerRecord, partner_id)
 
     async def list(self) -> Sequence[PartnerRecord]:
-        return (
-            (await self.session.execute(select(PartnerRecord).order_by(col(PartnerRecord.id))))
-            .scalars()
-            .all()
-        )
+        return (await self.session.exec(select(PartnerRecord).order_by(col(PartnerRecord.id)))).all()
 
     async def create(
         self, *, name: str, status: PartnerStatus, versions_url: str | None = None
@@ -85,10 +81,10 @@ class PartnerRepository:
         statement = delete(PartnerTokenRecord).where(col(PartnerTokenRecord.partner_id) == partner.id)
         if except_token is not None:
             statement = statement.where(col(PartnerTokenRecord.token_hash) != hash_token(except_token))
-        await self.session.execute(statement)
+        await self.session.exec(statement)
 
     async def drop_token(self, token: str) -> None:
-        await self.session.execute(
+        await self.session.exec(
             delete(PartnerTokenRecord).where(col(PartnerTokenRecord.token_hash) == hash_token(token))
         )
 
@@ -105,34 +101,26 @@ class PartnerRepository:
 
     async def roles(self, partner_id: int) -> Sequence[PartnerRoleRecord]:
         return (
-            (
-                await self.session.execute(
-                    select(PartnerRoleRecord)
-                    .where(col(PartnerRoleRecord.partner_id) == partner_id)
-                    .order_by(col(PartnerRoleRecord.id))
-                )
+            await self.session.exec(
+                select(PartnerRoleRecord)
+                .where(col(PartnerRoleRecord.partner_id) == partner_id)
+                .order_by(col(PartnerRoleRecord.id))
             )
-            .scalars()
-            .all()
-        )
+        ).all()
 
     async def endpoints(self, partner_id: int) -> Sequence[PartnerEndpointRecord]:
         return (
-            (
-                await self.session.execute(
-                    select(PartnerEndpointRecord)
-                    .where(col(PartnerEndpointRecord.partner_id) == partner_id)
-                    .order_by(col(PartnerEndpointRecord.id))
-                )
+            await self.session.exec(
+                select(PartnerEndpointRecord)
+                .where(col(PartnerEndpointRecord.partner_id) == partner_id)
+                .order_by(col(PartnerEndpointRecord.id))
             )
-            .scalars()
-            .all()
-        )
+        ).all()
 
     async def registered_role_owner(self, role: str, country_code: str, party_id: str) -> int | None:
         """Id of a registered partner that already holds this CredentialsRole, if any."""
         row = (
-            await self.session.execute(
+            await self.session.exec(
                 select(col(PartnerRoleRecord.partner_id))
                 .join(PartnerRecord, col(PartnerRecord.id) == col(PartnerRoleRecord.partner_id))
                 .where(
@@ -143,10 +131,10 @@ class PartnerRepository:
                 )
             )
         ).first()
-        return None if row is None else int(row[0])
+        return None if row is None else int(row)
 
     async def replace_roles(self, partner: PartnerRecord, roles: Sequence[PartnerRoleRecord]) -> None:
-        await self.session.execute(
+        await self.session.exec(
             delete(PartnerRoleRecord).where(col(PartnerRoleRecord.partner_id) == partner.id)
         )
         assert partner.id is not None
@@ -158,7 +146,7 @@ class PartnerRepository:
     async def replace_endpoints(
         self, partner: PartnerRecord, endpoints: Sequence[DiscoveredEndpoint]
     ) -> None:
-        await self.session.execute(
+        await self.session.exec(
             delete(PartnerEndpointRecord).where(col(PartnerEndpointRecord.partner_id) == partner.id)
         )
         assert partner.id is not None

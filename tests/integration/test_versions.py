@@ -1,0 +1,42 @@
+"""Versions module (version_information_endpoint): the list and the details come from one registry."""
+
+from __future__ import annotations
+
+from hub.modules import IMPLEMENTED
+from tests.conftest import Platform, PlatformFactory, invite, ocpi_auth
+from tests.integration.test_transport import probe_module
+
+
+async def test_versions_list_offers_2_2_1(hub: Platform) -> None:
+    token = (await invite(hub))["token"]
+    response = await hub.client.get("/ocpi/versions", headers=ocpi_auth(token))
+    body = response.json()
+    assert body["status_code"] == 1000
+    assert body["data"] == [{"version": "2.2.1", "url": "http://hub.test/ocpi/2.2.1"}]
+
+
+async def test_details_list_credentials_and_only_built_modules(hub: Platform) -> None:
+    token = (await invite(hub))["token"]
+    response = await hub.client.get("/ocpi/2.2.1", headers=ocpi_auth(token))
+    assert response.json()["data"] == {
+        "version": "2.2.1",
+        "endpoints": [
+            {"identifier": "credentials", "role": "SENDER", "url": "http://hub.test/ocpi/2.2.1/credentials"}
+        ],
+    }
+
+
+async def test_a_registered_module_appears_in_details_with_a_resolvable_url(
+    platforms: PlatformFactory, database_url: str
+) -> None:
+    hub = platforms(database_url, "hub.test", modules=(*IMPLEMENTED, probe_module()))
+    token = (await invite(hub))["token"]
+    endpoints = (await hub.client.get("/ocpi/2.2.1", headers=ocpi_auth(token))).json()["data"]["endpoints"]
+    assert {
+        "identifier": "locations",
+        "role": "SENDER",
+        "url": "http://hub.test/ocpi/2.2.1/sender/locations",
+    } in endpoints
+    # The announced URL is mounted: it answers (401 for token A), not 404.
+    response = await hub.client.get("http://hub.test/ocpi/2.2.1/sender/locations", headers=ocpi_auth(token))
+    assert response.status_code == 401
