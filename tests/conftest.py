@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -20,6 +21,7 @@ from hub.config import LocalParty, Settings
 from hub.db import sync_url
 from hub.main import create_app
 from hub.migrate import upgrade
+from hub.ocpi.enums import Role
 from tests.network import PeerNetwork
 
 POSTGRES_URL = os.environ.get("OCPI_HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -99,15 +101,16 @@ class Platform:
 
     @property
     def base_url(self) -> str:
-        return self.settings.base_url
+        url: str = self.settings.base_url
+        return url
 
 
 def make_settings(database_url: str, host: str, parties: list[LocalParty] | None = None) -> Settings:
     return Settings(
         database_url=database_url,
         base_url=f"http://{host}",
-        parties=parties or [LocalParty(country_code="NL", party_id="GWY", role="CPO", name="Gateway CPO")],
-        admin_token=ADMIN_TOKEN,
+        parties=parties or [LocalParty(country_code="NL", party_id="GWY", role=Role.CPO, name="Gateway CPO")],
+        admin_token=SecretStr(ADMIN_TOKEN),
         partner_timeout=2.0,
     )
 
@@ -158,7 +161,7 @@ async def peer(platforms: PlatformFactory, sqlite_url: str) -> Platform:
     return platforms(
         sqlite_url,
         "peer.test",
-        [LocalParty(country_code="DE", party_id="MSP", role="EMSP", name="Peer eMSP")],
+        [LocalParty(country_code="DE", party_id="MSP", role=Role.EMSP, name="Peer eMSP")],
     )
 
 
@@ -193,5 +196,6 @@ async def connect(hub: Platform, peer: Platform) -> tuple[str, str]:
         peer_side = (await session.exec(select(PartnerRecord))).one()
     async with hub.app.state.sessionmaker() as session:
         hub_side = (await session.exec(select(PartnerRecord))).one()
-    assert peer_side.token_out is not None and hub_side.token_out is not None
+    assert peer_side.token_out is not None
+    assert hub_side.token_out is not None
     return peer_side.token_out, hub_side.token_out

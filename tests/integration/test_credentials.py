@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 import orjson
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub.config import LocalParty
 from hub.modules import IMPLEMENTED
+from hub.ocpi.enums import Role
 from hub.tables import PartnerEndpointRecord, PartnerRecord, PartnerRoleRecord, PartnerTokenRecord
 from tests.conftest import Platform, PlatformFactory, connect, invite, ocpi_auth, register
 from tests.network import PeerNetwork
@@ -18,7 +19,7 @@ CREDENTIALS = "/ocpi/2.2.1/credentials"
 
 async def partners(platform: Platform) -> list[PartnerRecord]:
     async with platform.app.state.sessionmaker() as session:
-        return list((await session.exec(select(PartnerRecord).order_by(PartnerRecord.id))).all())
+        return list((await session.exec(select(PartnerRecord).order_by(col(PartnerRecord.id)))).all())
 
 
 async def count(platform: Platform, table: type) -> int:
@@ -149,7 +150,8 @@ async def test_put_rotates_token_and_refetches_endpoints(hub: Platform, peer: Pl
     assert response.status_code == 200, response.text
     [peer_side] = await partners(peer)
     new_token_for_hub = peer_side.token_out
-    assert new_token_for_hub and new_token_for_hub != token_for_hub
+    assert new_token_for_hub
+    assert new_token_for_hub != token_for_hub
     # The old token stops working, the new one works, on both sides.
     old = await peer.client.get("http://hub.test/ocpi/versions", headers=ocpi_auth(token_for_hub))
     new = await peer.client.get("http://hub.test/ocpi/versions", headers=ocpi_auth(new_token_for_hub))
@@ -172,6 +174,7 @@ async def test_put_by_partner_switches_roles_and_issues_new_token(hub: Platform,
         from hub.tables import TokenKind
 
         repo = PartnerRepository(session)
+        assert peer_side.id is not None
         record = await repo.get(peer_side.id)
         assert record is not None
         await repo.add_token(record, "rotated-token-b", TokenKind.ACTIVE)
@@ -252,7 +255,7 @@ async def test_several_roles_in_one_credentials_object(hub: Platform, network: P
 async def test_partner_may_register_with_role_hub(hub: Platform, network: PeerNetwork) -> None:
     network.attach_handler("otherhub.test", fake_partner(versions_token="tok-b"))
     invitation = await invite(hub)
-    body = peer_credentials(token="tok-b", url="http://otherhub.test/versions", role="HUB", party_id="HUB")
+    body = peer_credentials(token="tok-b", url="http://otherhub.test/versions", role=Role.HUB, party_id="HUB")
     response = await hub.client.post(CREDENTIALS, json=body, headers=ocpi_auth(invitation["token"]))
     assert response.json()["status_code"] == 1000
 
@@ -261,8 +264,8 @@ async def test_our_credentials_report_only_hub_role_when_we_are_a_hub(
     platforms: PlatformFactory, database_url: str
 ) -> None:
     parties = [
-        LocalParty(country_code="NL", party_id="HUB", role="HUB", name="The Hub"),
-        LocalParty(country_code="NL", party_id="GWY", role="CPO", name="Gateway CPO"),
+        LocalParty(country_code="NL", party_id="HUB", role=Role.HUB, name="The Hub"),
+        LocalParty(country_code="NL", party_id="GWY", role=Role.CPO, name="Gateway CPO"),
     ]
     hub = platforms(database_url, "hub.test", parties)
     invitation = await invite(hub)
@@ -299,7 +302,7 @@ async def test_partner_claiming_one_of_our_parties_is_refused(hub: Platform, net
     network.attach_handler("fake.test", fake_partner(versions_token="tok-b"))
     invitation = await invite(hub)
     body = peer_credentials(
-        token="tok-b", url="http://fake.test/versions", role="CPO", country_code="nl", party_id="gwy"
+        token="tok-b", url="http://fake.test/versions", role=Role.CPO, country_code="nl", party_id="gwy"
     )
     response = await hub.client.post(CREDENTIALS, json=body, headers=ocpi_auth(invitation["token"]))
     assert response.json()["status_code"] == 2001
