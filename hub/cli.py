@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hub import __version__
@@ -74,6 +75,10 @@ def _run(action: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _print_json(value: Any) -> None:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
@@ -116,6 +121,7 @@ def serve(
     settings = _run(_settings)
     if migrate:
         _run(lambda: upgrade(settings.database_url))
+        typer.echo(f"database {_safe_url(settings.database_url)} is up to date", err=True)
     uvicorn.run(
         "hub.main:create_app",
         factory=True,
@@ -133,7 +139,7 @@ def migrate() -> None:
 
     settings = _run(_settings)
     _run(lambda: upgrade(settings.database_url))
-    typer.echo("database is up to date", err=True)
+    typer.echo(f"database {_safe_url(settings.database_url)} is up to date", err=True)
 
 
 @partner_app.command("invite")
