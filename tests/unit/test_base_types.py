@@ -266,7 +266,9 @@ def test_cistring_non_printable_or_non_ascii_rejected(text: str) -> None:
     strict=True,
     reason="BUG: _PRINTABLE_ASCII is matched with `^...$`, and `$` also matches before a trailing newline",
 )
-@pytest.mark.parametrize(("annotation", "text"), [(CiString4, "abc\n"), (CountryCode, "n\n"), (PartyId, "gw\n")])
+@pytest.mark.parametrize(
+    ("annotation", "text"), [(CiString4, "abc\n"), (CountryCode, "n\n"), (PartyId, "gw\n")]
+)
 def test_cistring_trailing_newline_rejected(annotation: Any, text: str) -> None:
     with pytest.raises(ValidationError, match="printable ASCII"):
         TypeAdapter(annotation).validate_python(text)

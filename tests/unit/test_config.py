@@ -171,7 +171,9 @@ def test_settings_empty_parties_refused(monkeypatch: pytest.MonkeyPatch) -> None
         ({"country_code": "NL", "party_id": "GWY", "role": "CPO", "name": "x", "colour": "red"}, "colour"),
     ],
 )
-def test_settings_invalid_party_refused(monkeypatch: pytest.MonkeyPatch, party: dict[str, str], field: str) -> None:
+def test_settings_invalid_party_refused(
+    monkeypatch: pytest.MonkeyPatch, party: dict[str, str], field: str
+) -> None:
     set_parties(monkeypatch, [party])
 
     with pytest.raises(ValidationError) as info:
@@ -183,7 +185,7 @@ def test_settings_invalid_party_refused(monkeypatch: pytest.MonkeyPatch, party: 
 def test_settings_parties_not_json_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OCPI_HUB_PARTIES", "NL*GWY")
 
-    with pytest.raises(Exception, match='error parsing value for field "parties"'):  # noqa: PT011 - SettingsError
+    with pytest.raises(Exception, match='error parsing value for field "parties"'):
         Settings()
 
 
@@ -211,7 +213,9 @@ def test_settings_base_url_trailing_slash_stripped(
     assert settings.version_details_url == f"{expected}/ocpi/2.2.1"
 
 
-@pytest.mark.parametrize("raw", ["ftp://hub.example.com", "hub.example.com", "", "/ocpi", "ws://hub.example.com"])
+@pytest.mark.parametrize(
+    "raw", ["ftp://hub.example.com", "hub.example.com", "", "/ocpi", "ws://hub.example.com"]
+)
 def test_settings_base_url_not_http_refused(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     monkeypatch.setenv("OCPI_HUB_BASE_URL", raw)
 
@@ -262,7 +266,9 @@ def test_settings_whitespace_admin_token_unset(monkeypatch: pytest.MonkeyPatch) 
 # --- numeric bounds -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "value"), [("PAGE_LIMIT", "0"), ("PAGE_LIMIT", "1001"), ("PARTNER_TIMEOUT", "0")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("PAGE_LIMIT", "0"), ("PAGE_LIMIT", "1001"), ("PARTNER_TIMEOUT", "0")]
+)
 def test_settings_out_of_range_number_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(f"OCPI_HUB_{name}", value)
 

@@ -17,7 +17,9 @@ EXAMPLE = Path("/work/shared/ocpi-2.2.1/examples/credentials_example.json")
 ROLE_MESSAGE = "Input should be 'CPO', 'EMSP', 'HUB', 'NAP', 'NSP', 'OTHER' or 'SCSP'"
 
 
-def credentials_errors(changes: dict[str, Any] | None = None, role_changes: dict[str, Any] | None = None) -> Any:
+def credentials_errors(
+    changes: dict[str, Any] | None = None, role_changes: dict[str, Any] | None = None
+) -> Any:
     payload: dict[str, Any] = copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
     payload.update(changes or {})
     payload["roles"][0].update(role_changes or {})

@@ -13,8 +13,8 @@ import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hub.ocpi.base import DisplayText
-from hub.ocpi.envelope import OcpiResponse, dump
 from hub.ocpi.enums import InterfaceRole, ModuleID, Role, VersionNumber
+from hub.ocpi.envelope import OcpiResponse, dump
 from hub.ocpi.status import StatusCode
 from hub.ocpi.v221.credentials import Credentials, CredentialsRole
 from hub.ocpi.v221.locations import BusinessDetails, Image, ImageCategory
@@ -294,7 +294,9 @@ def test_credentials_unknown_fields_ignored() -> None:
 
 
 def image_payload(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = copy.deepcopy(load("credentials_example3.json")["roles"][0]["business_details"]["logo"])
+    payload: dict[str, Any] = copy.deepcopy(
+        load("credentials_example3.json")["roles"][0]["business_details"]["logo"]
+    )
     payload.update(changes)
     return payload
 
