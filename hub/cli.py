@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -119,6 +120,7 @@ def serve(
     from hub.migrate import upgrade
 
     settings = _run(_settings)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if migrate:
         _run(lambda: upgrade(settings.database_url))
         typer.echo(f"database {_safe_url(settings.database_url)} is up to date", err=True)

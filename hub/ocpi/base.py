@@ -15,7 +15,9 @@ from pydantic import (
     StringConstraints,
 )
 
-_PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+# RFC 3339 date-time as types_datetime_type lists it; fractions, the zone designator and its colon optional.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})?")
 
 
 class OcpiModel(BaseModel):
@@ -25,7 +27,7 @@ class OcpiModel(BaseModel):
 
 
 def _printable_ascii(value: str) -> str:
-    if not _PRINTABLE_ASCII.match(value):
+    if not _PRINTABLE_ASCII.fullmatch(value):
         raise ValueError("must contain printable ASCII characters only (CiString)")
     return value
 
@@ -78,23 +80,25 @@ def parse_datetime(value: Any) -> datetime:
         parsed = value
     elif isinstance(value, str):
         text = value.strip()
+        if not _RFC3339.fullmatch(text):
+            raise ValueError(f"not an RFC 3339 date-time: {value!r}")
         try:
-            parsed = datetime.fromisoformat(text.replace("z", "Z"))
+            parsed = datetime.fromisoformat(text.upper())
         except ValueError as exc:
             raise ValueError(f"not an RFC 3339 date-time: {value!r}") from exc
-        if "T" not in text.upper():
-            raise ValueError(f"not an RFC 3339 date-time: {value!r}")
     else:
         raise ValueError("must be an RFC 3339 date-time string")
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"date-time out of range: {value!r}") from None
 
 
 def format_datetime(value: datetime) -> str:
     """Emit UTC with `Z` and at most three fraction digits (DESIGN decision 3)."""
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     millis = value.microsecond // 1000
     if millis:
         text += f".{millis:03d}"
@@ -124,3 +128,13 @@ class Price(OcpiModel):
 
     excl_vat: float
     incl_vat: float | None = None
+
+
+# Further string(n) / CiString(n) lengths used by the Locations chapter (mod_locations.asciidoc).
+String3 = Annotated[str, _string(3)]
+String5 = Annotated[str, _string(5)]
+String10 = Annotated[str, _string(10)]
+String16 = Annotated[str, _string(16)]
+String45 = Annotated[str, _string(45)]
+String64 = Annotated[str, _string(64)]
+CiString48 = Annotated[str, _string(48), AfterValidator(_printable_ascii)]

@@ -44,10 +44,12 @@ class PageRequest:
 def _non_negative_int(name: str, raw: str | None, *, default: int) -> int:
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise PaginationError(f"{name} must be an integer, got {raw!r}") from None
+    text = raw.strip()
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
+        raise PaginationError(f"{name} must not be negative, got {text}")
+    if not (text.isascii() and text.isdigit()):
+        raise PaginationError(f"{name} must be an integer, got {raw!r}")
+    value = int(text)
     if value < 0:
         raise PaginationError(f"{name} must not be negative, got {value}")
     return value

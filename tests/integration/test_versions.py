@@ -40,3 +40,11 @@ async def test_a_registered_module_appears_in_details_with_a_resolvable_url(
     # The announced URL is mounted: it answers (401 for token A), not 404.
     response = await hub.client.get("http://hub.test/ocpi/2.2.1/sender/locations", headers=ocpi_auth(token))
     assert response.status_code == 401
+
+
+async def test_openapi_documents_every_ocpi_endpoint(hub: Platform) -> None:
+    response = await hub.client.get("/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {"/ocpi/versions", "/ocpi/2.2.1", "/ocpi/2.2.1/credentials"} <= set(paths)
+    assert set(paths["/ocpi/2.2.1/credentials"]) == {"get", "post", "put", "delete"}

@@ -222,10 +222,6 @@ def test_credentials_token_breaking_rules_rejected(token: str, message: str) -> 
         Credentials.model_validate(payload)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _TOKEN is matched with `^...$`, and `$` also matches before a trailing newline",
-)
 def test_credentials_token_trailing_newline_rejected() -> None:
     payload = credentials_payload()
     payload["token"] = "token\n"

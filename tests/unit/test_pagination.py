@@ -107,11 +107,6 @@ def test_pagination_error_is_value_error() -> None:
     assert issubclass(PaginationError, ValueError)
 
 
-@pytest.mark.xfail(
-    raises=OverflowError,
-    strict=True,
-    reason="BUG: parse_datetime's OverflowError is not a ValueError, so it escapes PageRequest.parse",
-)
 def test_parse_date_offset_beyond_range_raises_pagination_error() -> None:
     with pytest.raises(PaginationError, match="date_from"):
         parse(date_from="0001-01-01T00:00:00+01:00")

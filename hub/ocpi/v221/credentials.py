@@ -11,12 +11,12 @@ from hub.ocpi.base import CountryCode, OcpiModel, PartyId, Url
 from hub.ocpi.enums import RoleIn
 from hub.ocpi.v221.locations import BusinessDetails
 
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 def _token_characters(value: str) -> str:
     # credentials_credentials_object: "printable non-whitespace ASCII characters ... U+0021 up to and including U+007E"
-    if not _TOKEN.match(value):
+    if not _TOKEN.fullmatch(value):
         raise ValueError("must contain printable non-whitespace ASCII characters only (U+0021..U+007E)")
     return value
 
