@@ -120,7 +120,9 @@ def serve(
     from hub.migrate import upgrade
 
     settings = _run(_settings)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if migrate:
         _run(lambda: upgrade(settings.database_url))
         typer.echo(f"database {_safe_url(settings.database_url)} is up to date", err=True)

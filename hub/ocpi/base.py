@@ -16,8 +16,9 @@ from pydantic import (
 )
 
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
-# RFC 3339 date-time as types_datetime_type lists it; fractions, the zone designator and its colon optional.
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})?")
+# RFC 3339 date-time as types_datetime_type lists it; fractions, the zone designator and its colon optional,
+# and the space separator RFC 3339 section 5.6 permits (some peers send it).
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})?")
 
 
 class OcpiModel(BaseModel):
@@ -97,8 +98,10 @@ def parse_datetime(value: Any) -> datetime:
 def format_datetime(value: datetime) -> str:
     """Emit UTC with `Z` and at most three fraction digits (DESIGN decision 3)."""
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
     millis = value.microsecond // 1000
     if millis:
         text += f".{millis:03d}"
@@ -132,9 +135,21 @@ class Price(OcpiModel):
 
 # Further string(n) / CiString(n) lengths used by the Locations chapter (mod_locations.asciidoc).
 String3 = Annotated[str, _string(3)]
-String5 = Annotated[str, _string(5)]
 String10 = Annotated[str, _string(10)]
 String16 = Annotated[str, _string(16)]
 String45 = Annotated[str, _string(45)]
 String64 = Annotated[str, _string(64)]
 CiString48 = Annotated[str, _string(48), AfterValidator(_printable_ascii)]
+
+
+# types_number_type as Decimal, so money and quantities never pass through a binary float on input
+# (NaN and infinities are refused); JSON output is a JSON number ("formatted as JSON numbers").
+# Appended below the existing types, hence the late import.
+from decimal import Decimal  # noqa: E402
+
+
+def _number_to_json(value: Decimal) -> float:
+    return float(value)
+
+
+Number = Annotated[Decimal, PlainSerializer(_number_to_json, return_type=float, when_used="json")]

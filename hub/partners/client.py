@@ -98,12 +98,31 @@ class PartnerClient:
             content = orjson.dumps(json)
             request_headers["Content-Type"] = "application/json"
         started = time.perf_counter()
+        response = await self._send(method, url, content, request_headers)
+        if method != "GET" and response.status_code in (307, 308) and response.next_request is not None:
+            # Some peers announce `.../credentials` but serve `.../credentials/`: follow a same-origin 307/308
+            # once; it keeps the method and body (a 301/302 would turn the request into a GET).
+            target = response.next_request.url
+            if (target.scheme, target.host, target.port) == (
+                response.url.scheme,
+                response.url.host,
+                response.url.port,
+            ):
+                url = str(target)
+                response = await self._send(method, url, content, request_headers)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info("%s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed_ms)
+        return self._interpret(method, url, response)
+
+    async def _send(
+        self, method: str, url: str, content: bytes | None, headers: dict[str, str]
+    ) -> httpx.Response:
         try:
-            response = await self.http.request(
+            return await self.http.request(
                 method,
                 url,
                 content=content,
-                headers=request_headers,
+                headers=headers,
                 timeout=self.timeout,
                 follow_redirects=method == "GET",
             )
@@ -113,9 +132,6 @@ class PartnerClient:
             raise PartnerUnreachableError(
                 f"{method} {url}: {exc.__class__.__name__}: {exc}".rstrip(": ")
             ) from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        log.info("%s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed_ms)
-        return self._interpret(method, url, response)
 
     @staticmethod
     def _interpret(method: str, url: str, response: httpx.Response) -> PartnerReply:

@@ -103,7 +103,11 @@ async def discover(
             versions = ", ".join(str(v.get("version")) for v in offered) or "none"
             raise NoCommonVersionError(f"{versions_url} offers OCPI {versions}; we speak {OCPI_VERSION}")
         details_url = match["url"].strip()
-        details_reply, raw = await _get(client, details_url, token, raw)
+        # A versions endpoint that checks no token proves nothing about the encoding: let the details GET
+        # fall back to the raw token as well, unless the caller fixed the encoding.
+        details_reply, raw = await _get(
+            client, details_url, token, raw_token if raw_token is not None else (True if raw else None)
+        )
         details = details_reply.data
     endpoints = _parse_endpoints(details_url, details)
     if not any(e.module == ModuleID.CREDENTIALS for e in endpoints):

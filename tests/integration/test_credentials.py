@@ -515,3 +515,100 @@ async def test_register_when_partner_refuses_post_leaves_nothing(
     assert await partners(peer) == []
     [hub_side] = await partners(hub)
     assert hub_side.status == "INVITED"
+
+
+def quirky_partner(seen: list[httpx.Request]):
+    """A foreign platform with real-world quirks: an unauthenticated versions endpoint, details that only
+    accept the raw token, a credentials endpoint announced without the trailing slash it is served at, and
+    timestamps with a space instead of `T`."""
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        stamp = "2026-01-01 00:00:00.123456+00:00"
+        ok = {"status_code": 1000, "timestamp": stamp}
+        path = request.url.path
+        if path == "/versions":
+            return httpx.Response(
+                200, json={**ok, "data": [{"version": "2.2.1", "url": "http://quirky.test/2.2.1"}]}
+            )
+        if request.headers.get("Authorization") != "Token raw-token-a":
+            return httpx.Response(401, json={"detail": "Unauthorized"})
+        if path == "/2.2.1":
+            eps = [
+                {
+                    "identifier": "credentials",
+                    "role": "RECEIVER",
+                    "url": "http://quirky.test/2.2.1/credentials",
+                }
+            ]
+            return httpx.Response(200, json={**ok, "data": {"version": "2.2.1", "endpoints": eps}})
+        if path == "/2.2.1/credentials":
+            return httpx.Response(307, headers={"Location": "http://quirky.test/2.2.1/credentials/"})
+        if path == "/2.2.1/credentials/" and request.method == "POST":
+            ours = orjson.loads(request.content)
+            assert ours["roles"][0]["party_id"] == "MSP"
+            data = {
+                "token": "quirky-token-c",
+                "url": "http://quirky.test/versions",
+                "roles": [
+                    {
+                        "role": "cpo",
+                        "party_id": "qcp",
+                        "country_code": "be",
+                        "business_details": {"name": "Quirky CPO"},
+                    }
+                ],
+            }
+            return httpx.Response(200, json={**ok, "data": data})
+        return httpx.Response(404, json={"detail": "Not Found"})
+
+    return handler
+
+
+async def test_register_with_quirky_partner_follows_redirect_and_falls_back_to_raw_token(
+    peer: Platform, network: PeerNetwork
+) -> None:
+    seen: list[httpx.Request] = []
+    network.attach_handler("quirky.test", quirky_partner(seen))
+    response = await register(peer, "http://quirky.test/versions", "raw-token-a")
+    assert response.status_code == 200, response.text
+    info = response.json()
+    assert info["status"] == "REGISTERED"
+    assert info["send_raw_token"] is True
+    assert info["roles"] == [{"role": "CPO", "country_code": "BE", "party_id": "QCP", "name": "Quirky CPO"}]
+    posts = [r for r in seen if r.method == "POST"]
+    assert [str(r.url) for r in posts] == [
+        "http://quirky.test/2.2.1/credentials",
+        "http://quirky.test/2.2.1/credentials/",
+    ]
+    assert posts[0].content == posts[1].content
+    [partner] = await partners(peer)
+    assert partner.token_out == "quirky-token-c"
+
+
+async def test_cross_origin_redirect_on_post_is_not_followed(peer: Platform, network: PeerNetwork) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/versions":
+            return envelope([{"version": "2.2.1", "url": "http://redir.test/2.2.1"}])
+        if request.url.path == "/2.2.1":
+            return envelope(
+                {
+                    "version": "2.2.1",
+                    "endpoints": [
+                        {
+                            "identifier": "credentials",
+                            "role": "RECEIVER",
+                            "url": "http://redir.test/2.2.1/credentials",
+                        }
+                    ],
+                }
+            )
+        return httpx.Response(307, headers={"Location": "http://elsewhere.test/steal"})
+
+    network.attach_handler("redir.test", handler)
+    network.attach_handler("elsewhere.test", fake_partner(versions_token="x"))
+    response = await register(peer, "http://redir.test/versions", "token-a")
+    assert response.status_code == 400
+    assert "HTTP 307" in response.json()["detail"]
+    assert not [r for r in network.requests if r.url.host == "elsewhere.test"]
+    assert await partners(peer) == []

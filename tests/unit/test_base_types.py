@@ -101,7 +101,6 @@ def test_parse_datetime_aware_datetime_object_converted_to_utc() -> None:
         "T",
         "2015-06-29",  # date only
         "20150629",  # date only, basic format
-        "2015-06-29 20:39:09",  # no T separator
         "2015-13-01T00:00:00Z",  # month 13
         "2015-06-29T25:00:00Z",  # hour 25
         "2015-06-29T20:39:09+25:00",  # offset out of range
@@ -429,3 +428,8 @@ def test_role_in_serialises_spec_literal() -> None:
 def test_role_in_unknown_value_rejected(raw: Any) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(RoleIn).validate_python(raw)
+
+
+def test_parse_datetime_space_separator_accepted_as_rfc3339_allows() -> None:
+    # RFC 3339 section 5.6 permits a space instead of "T"; real peers send "2026-01-01 00:00:00.123456+00:00".
+    assert format_datetime(parse_datetime("2026-01-01 00:00:00.123456+00:00")) == "2026-01-01T00:00:00.123Z"
