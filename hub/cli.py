@@ -7,17 +7,21 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import httpx
 import typer
 from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.progress import Progress
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hub import __version__
 from hub.config import Settings
 from hub.db import DatabaseUrlError, SessionMaker, create_engine, create_sessionmaker
+from hub.operator.imports import ImportFileError, ImportKind, ImportReport, import_objects
 from hub.partners import registration
 from hub.partners.client import PartnerClient
 from hub.partners.registration import RegistrationError
@@ -34,6 +38,10 @@ partner_app = typer.Typer(
     help="Register, list and remove OCPI partners (the credentials handshake).", no_args_is_help=True
 )
 app.add_typer(partner_app, name="partner")
+import_app = typer.Typer(
+    help="Import our own Locations or Tariffs from a JSON array of OCPI objects.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
 
 
 class CliError(Exception):
@@ -216,6 +224,72 @@ def partner_remove(
     if not result.notified:
         typer.echo(f"warning: {result.detail}", err=True)
     _print_json(result)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"{path}: not valid JSON: {exc}") from None
+
+
+def _import(kind: ImportKind, path: Path, skip_invalid: bool) -> None:
+    settings = _run(_settings)
+    items = _run(lambda: _read_json(path))
+
+    async def body(sessionmaker: SessionMaker, _client: PartnerClient) -> ImportReport:
+        count = len(items) if isinstance(items, list) else 0
+        console = Console(stderr=True)
+        with Progress(console=console, transient=True, disable=count < 200 or not console.is_terminal) as bar:
+            task = bar.add_task(f"importing {kind}", total=count)
+            return await import_objects(
+                sessionmaker,
+                settings,
+                kind,
+                items,
+                skip_invalid=skip_invalid,
+                progress=lambda n: bar.advance(task, n),
+            )
+
+    def run() -> ImportReport:
+        try:
+            return _with_db(settings, body)
+        except ImportFileError as exc:
+            raise CliError(f"{path}: {exc}") from None
+
+    report = _run(run)
+    for invalid in report.invalid:
+        typer.echo(f"{'skipped' if report.written else 'error'}: {path}: {invalid}", err=True)
+    _print_json(report.as_dict())
+    if not report.written:
+        typer.echo(
+            f"error: nothing imported: {len(report.invalid)} invalid of {report.total} (use --skip-invalid to import the rest)",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+SkipInvalid = Annotated[
+    bool, typer.Option("--skip-invalid", help="import the valid objects even when some are invalid")
+]
+ImportFile = Annotated[
+    Path, typer.Argument(metavar="FILE", help="a JSON array of OCPI objects owned by one of our CPO parties")
+]
+
+
+@import_app.command("locations")
+def import_locations(file: ImportFile, skip_invalid: SkipInvalid = False) -> None:
+    """Import Locations (with their EVSEs and Connectors). Nothing is written when any object is invalid;
+    objects that did not change keep their last_updated."""
+    _import(ImportKind.LOCATIONS, file, skip_invalid)
+
+
+@import_app.command("tariffs")
+def import_tariffs(file: ImportFile, skip_invalid: SkipInvalid = False) -> None:
+    """Import Tariffs. Nothing is written when any object is invalid; unchanged Tariffs keep their last_updated."""
+    _import(ImportKind.TARIFFS, file, skip_invalid)
 
 
 def main() -> None:

@@ -187,6 +187,8 @@ def render(
     if is_ocpi_path(request):
         body = envelope.render(status_code=status_code, status_message=message)
     else:
+        # Outside OCPI there is no envelope to carry the error, so HTTP says it.
+        http_status = 400 if http_status == 200 else http_status
         body = orjson.dumps({"detail": message})
     return Response(body, status_code=http_status, media_type="application/json", headers=headers)
 

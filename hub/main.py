@@ -18,6 +18,7 @@ from hub.errors import install_error_handlers
 from hub.modules import IMPLEMENTED, registry
 from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
+from hub.operator import router as operator
 from hub.partners.client import PartnerClient
 from hub.transport import RequestIdMiddleware
 
@@ -59,6 +60,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(operator.router)
     app.include_router(versions.router)
     registry.mount(app, modules)
     return app

@@ -16,7 +16,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
+import hub.tables
 from hub.config import LocalParty, Settings
 from hub.db import sync_url
 from hub.main import create_app
@@ -26,7 +28,6 @@ from tests.network import PeerNetwork
 
 POSTGRES_URL = os.environ.get("OCPI_HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN_TOKEN = "admin-secret"
-TABLES = ("partner_token", "partner_role", "partner_endpoint", "partner")
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,8 @@ def postgres_url() -> Iterator[str]:
 def _truncate(url: str) -> None:
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        tables = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from hub.config import LocalParty
-from hub.modules import IMPLEMENTED
+from hub.modules import credentials_module
 from hub.ocpi.enums import Role
 from hub.tables import PartnerEndpointRecord, PartnerRecord, PartnerRoleRecord, PartnerTokenRecord
 from tests.conftest import Platform, PlatformFactory, connect, invite, ocpi_auth, register
@@ -65,7 +65,11 @@ async def test_handshake_peer_registers_with_hub_and_both_sides_can_call(
         endpoints = (await session.exec(select(PartnerEndpointRecord))).all()
     assert [(r.role, r.country_code, r.party_id) for r in roles] == [("EMSP", "DE", "MSP")]
     assert [(e.module, e.interface_role, e.url) for e in endpoints] == [
-        ("credentials", "SENDER", "http://peer.test/ocpi/2.2.1/credentials")
+        ("credentials", "SENDER", "http://peer.test/ocpi/2.2.1/credentials"),
+        ("locations", "SENDER", "http://peer.test/ocpi/2.2.1/sender/locations"),
+        ("locations", "RECEIVER", "http://peer.test/ocpi/2.2.1/receiver/locations"),
+        ("tariffs", "SENDER", "http://peer.test/ocpi/2.2.1/sender/tariffs"),
+        ("tariffs", "RECEIVER", "http://peer.test/ocpi/2.2.1/receiver/tariffs"),
     ]
     [peer_side] = await partners(peer)
     assert peer_side.status == "REGISTERED"
@@ -89,7 +93,7 @@ async def test_token_a_is_refused_outside_versions_and_credentials(
 ) -> None:
     from tests.integration.test_transport import probe_module
 
-    hub = platforms(database_url, "hub.test", modules=(*IMPLEMENTED, probe_module()))
+    hub = platforms(database_url, "hub.test", modules=(credentials_module, probe_module()))
     invitation = await invite(hub)
     token = invitation["token"]
     assert (await hub.client.get("/ocpi/versions", headers=ocpi_auth(token))).status_code == 200

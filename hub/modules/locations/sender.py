@@ -1,0 +1,84 @@
+"""Locations, Sender interface (mod_locations_cpo_interface): our CPO parties' Locations, EVSEs and Connectors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
+from hub.errors import ObjectNotFoundError
+from hub.modules.local_parties import sender_owners
+from hub.modules.locations.service import repository
+from hub.modules.objects import from_json, list_response, object_response, parse_page
+from hub.ocpi.enums import Role
+from hub.ocpi.envelope import OcpiResponse
+from hub.ocpi.v221.locations import EVSE, Connector, Location
+
+router = APIRouter()
+
+
+@router.get("", response_model=OcpiResponse[list[Location]])
+async def list_locations(
+    request: Request, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Our Locations, paginated (date_from inclusive, date_to exclusive, offset, limit)."""
+    page = parse_page(request, settings.page_limit)
+    total, bodies = await repository(session).page(
+        owners=sender_owners(settings, Role.CPO, routing), page=page
+    )
+    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
+
+
+async def _location(
+    session: SessionDep, settings: SettingsDep, routing: RoutingDep, location_id: str
+) -> dict:  # type: ignore[type-arg]
+    record = await repository(session).get_local(location_id, sender_owners(settings, Role.CPO, routing))
+    if record is None:
+        raise ObjectNotFoundError(f"Location {location_id} not found")
+    return from_json(record.body)
+
+
+def _child(items: list[dict] | None, field: str, value: str, what: str) -> dict:  # type: ignore[type-arg]
+    for item in items or []:
+        if str(item.get(field, "")).upper() == value.upper():
+            return item
+    raise ObjectNotFoundError(f"{what} {value} not found")
+
+
+@router.get("/{location_id}", response_model=OcpiResponse[Location])
+async def get_location(
+    location_id: str, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One Location, with its EVSEs and Connectors."""
+    return object_response(await _location(session, settings, routing, location_id))
+
+
+@router.get("/{location_id}/{evse_uid}", response_model=OcpiResponse[EVSE])
+async def get_evse(
+    location_id: str,
+    evse_uid: str,
+    caller: CallerDep,
+    routing: RoutingDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """One EVSE of a Location."""
+    location = await _location(session, settings, routing, location_id)
+    return object_response(_child(location.get("evses"), "uid", evse_uid, f"EVSE of Location {location_id}:"))
+
+
+@router.get("/{location_id}/{evse_uid}/{connector_id}", response_model=OcpiResponse[Connector])
+async def get_connector(
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    caller: CallerDep,
+    routing: RoutingDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """One Connector of an EVSE."""
+    location = await _location(session, settings, routing, location_id)
+    evse = _child(location.get("evses"), "uid", evse_uid, f"EVSE of Location {location_id}:")
+    return object_response(
+        _child(evse.get("connectors"), "id", connector_id, f"Connector of EVSE {evse_uid}:")
+    )

@@ -1,0 +1,27 @@
+"""Tariffs, Sender interface (mod_tariffs_cpo_interface): our CPO parties' Tariffs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
+from hub.modules.local_parties import sender_owners
+from hub.modules.objects import list_response, parse_page
+from hub.modules.tariffs.service import repository
+from hub.ocpi.enums import Role
+from hub.ocpi.envelope import OcpiResponse
+from hub.ocpi.v221.tariffs import Tariff
+
+router = APIRouter()
+
+
+@router.get("", response_model=OcpiResponse[list[Tariff]])
+async def list_tariffs(
+    request: Request, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Our Tariffs, paginated (date_from inclusive, date_to exclusive, offset, limit)."""
+    page = parse_page(request, settings.page_limit)
+    total, bodies = await repository(session).page(
+        owners=sender_owners(settings, Role.CPO, routing), page=page
+    )
+    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)

@@ -1,0 +1,1 @@
+"""The operator's own data: imports from files and edits through the admin API."""

@@ -1,0 +1,237 @@
+"""Admin API for our own Locations and Tariffs: PUT/PATCH a Location, EVSE, Connector or Tariff, set an EVSE's
+status, import arrays. Changes are stamped with the time they happen and recorded as change events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi.responses import JSONResponse
+
+from hub.admin.router import SessionMakerDep, require_admin
+from hub.deps import SessionDep, SettingsDep
+from hub.errors import AdminBadRequestError, AdminNotFoundError
+from hub.modules.locations.service import LocationService, Writer
+from hub.modules.objects import Owner, object_response, validate
+from hub.modules.tariffs.service import TariffService
+from hub.ocpi.base import format_datetime, utc_now
+from hub.ocpi.v221.locations import (
+    EVSE,
+    Connector,
+    ConnectorPatch,
+    EVSEPatch,
+    Location,
+    LocationPatch,
+    Status,
+)
+from hub.ocpi.v221.tariffs import Tariff
+from hub.operator.imports import ImportFileError, ImportKind, cpo_owners, import_objects
+from hub.transport import ocpi_response
+
+router = APIRouter(prefix="/admin", tags=["admin: own data"], dependencies=[Depends(require_admin)])
+
+LOCATION = "/locations/{country_code}/{party_id}/{location_id}"
+EVSE_PATH = LOCATION + "/{evse_uid}"
+CONNECTOR = EVSE_PATH + "/{connector_id}"
+TARIFF = "/tariffs/{country_code}/{party_id}/{tariff_id}"
+
+JsonBody = Annotated[dict[str, Any], Body()]
+
+
+def _owner(settings: SettingsDep, country_code: str, party_id: str) -> Owner:
+    owner = Owner.of(country_code, party_id)
+    if owner not in cpo_owners(settings):
+        raise AdminNotFoundError(f"{owner} is not one of our CPO parties (OCPI_HUB_PARTIES)")
+    return owner
+
+
+def _locations(
+    session: SessionDep, settings: SettingsDep, country_code: str, party_id: str
+) -> LocationService:
+    return LocationService(session, _owner(settings, country_code, party_id), Writer(None))
+
+
+def _stamped(body: dict[str, Any]) -> dict[str, Any]:
+    # We are the owner: a change through the admin API is stamped now; a given last_updated is not needed.
+    return {**body, "last_updated": body.get("last_updated") or format_datetime(utc_now())}
+
+
+def _result(created: bool) -> Response:
+    return ocpi_response(http_status=201 if created else 200)
+
+
+@router.get(LOCATION)
+async def get_location(
+    country_code: str, party_id: str, location_id: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One of our Locations as stored."""
+    return object_response(await _locations(session, settings, country_code, party_id).get(location_id))
+
+
+@router.put(LOCATION)
+async def put_location(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Create (201) or replace (200) one of our Locations."""
+    location = validate(Location, _stamped(body))
+    created, _ = await _locations(session, settings, country_code, party_id).put_location(
+        location_id, location
+    )
+    return _result(created)
+
+
+@router.patch(LOCATION)
+async def patch_location(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Change some fields of one of our Locations."""
+    await _locations(session, settings, country_code, party_id).patch_location(
+        location_id, validate(LocationPatch, _stamped(body))
+    )
+    return ocpi_response()
+
+
+@router.put(EVSE_PATH)
+async def put_evse(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Create or replace an EVSE of one of our Locations."""
+    service = _locations(session, settings, country_code, party_id)
+    return _result(await service.put_evse(location_id, evse_uid, validate(EVSE, _stamped(body))))
+
+
+@router.patch(EVSE_PATH)
+async def patch_evse(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Change some fields of an EVSE."""
+    service = _locations(session, settings, country_code, party_id)
+    await service.patch_evse(location_id, evse_uid, validate(EVSEPatch, _stamped(body)))
+    return ocpi_response()
+
+
+@router.put(EVSE_PATH + "/status")
+async def set_evse_status(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    status: Annotated[Status, Body(embed=True)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Set an EVSE's status, e.g. {"status": "OUTOFORDER"}."""
+    service = _locations(session, settings, country_code, party_id)
+    await service.patch_evse(location_id, evse_uid, validate(EVSEPatch, _stamped({"status": status})))
+    return ocpi_response()
+
+
+@router.put(CONNECTOR)
+async def put_connector(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Create or replace a Connector of one of our EVSEs."""
+    service = _locations(session, settings, country_code, party_id)
+    return _result(
+        await service.put_connector(location_id, evse_uid, connector_id, validate(Connector, _stamped(body)))
+    )
+
+
+@router.patch(CONNECTOR)
+async def patch_connector(
+    country_code: str,
+    party_id: str,
+    location_id: str,
+    evse_uid: str,
+    connector_id: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Change some fields of a Connector."""
+    service = _locations(session, settings, country_code, party_id)
+    await service.patch_connector(
+        location_id, evse_uid, connector_id, validate(ConnectorPatch, _stamped(body))
+    )
+    return ocpi_response()
+
+
+@router.get(TARIFF)
+async def get_tariff(
+    country_code: str, party_id: str, tariff_id: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One of our Tariffs as stored."""
+    service = TariffService(session, _owner(settings, country_code, party_id), Writer(None))
+    return object_response(await service.get(tariff_id))
+
+
+@router.put(TARIFF)
+async def put_tariff(
+    country_code: str,
+    party_id: str,
+    tariff_id: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Create (201) or replace (200) one of our Tariffs."""
+    service = TariffService(session, _owner(settings, country_code, party_id), Writer(None))
+    created, _ = await service.put(tariff_id, validate(Tariff, _stamped(body)))
+    return _result(created)
+
+
+@router.delete(TARIFF)
+async def delete_tariff(
+    country_code: str, party_id: str, tariff_id: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Withdraw one of our Tariffs."""
+    await TariffService(session, _owner(settings, country_code, party_id), Writer(None)).delete(tariff_id)
+    return ocpi_response()
+
+
+@router.post("/import/{kind}")
+async def import_array(
+    kind: ImportKind,
+    items: Annotated[list[Any], Body()],
+    sessionmaker: SessionMakerDep,
+    settings: SettingsDep,
+    skip_invalid: Annotated[
+        bool, Query(description="write the valid objects even when some are invalid")
+    ] = False,
+) -> JSONResponse:
+    """Import a JSON array of our Locations or Tariffs; nothing is written when any is invalid, unless
+    skip_invalid. HTTP 422 with the report when nothing was written."""
+    try:
+        report = await import_objects(sessionmaker, settings, kind, items, skip_invalid=skip_invalid)
+    except ImportFileError as exc:
+        raise AdminBadRequestError(str(exc)) from None
+    return JSONResponse(report.as_dict(), status_code=200 if report.written else 422)
