@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-import hub.tables
+from hub import tables as _tables  # noqa: F401 - every table on the metadata, for truncation
 from hub.config import LocalParty, Settings
 from hub.db import sync_url
 from hub.main import create_app
