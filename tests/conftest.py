@@ -6,7 +6,7 @@ import base64
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,11 +77,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+def new_sqlite_url(tmp_path: Path, sqlite_template: Path) -> Callable[[], str]:
+    """Makes fresh migrated SQLite databases (for partner platforms in multi-platform tests)."""
+
+    def make() -> str:
+        path = tmp_path / f"peer-{uuid.uuid4().hex[:8]}.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture
+def sqlite_url(new_sqlite_url: Callable[[], str]) -> str:
     """A second, SQLite-only database (for the peer platform in two-platform tests)."""
-    path = tmp_path / f"peer-{uuid.uuid4().hex[:8]}.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return new_sqlite_url()
 
 
 @pytest.fixture
@@ -187,17 +197,19 @@ async def register(platform: Platform, versions_url: str, token: str) -> httpx.R
 async def connect(hub: Platform, peer: Platform) -> tuple[str, str]:
     """Peer registers with the hub (hub issued token A). Returns (token the peer uses with the hub,
     token the hub uses with the peer)."""
-    invitation = await invite(hub)
-    response = await register(peer, invitation["versions_url"], invitation["token"])
-    assert response.status_code == 200, response.text
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from hub.tables import PartnerRecord
 
+    invitation = await invite(hub)
+    response = await register(peer, invitation["versions_url"], invitation["token"])
+    assert response.status_code == 200, response.text
     async with peer.app.state.sessionmaker() as session:
-        peer_side = (await session.exec(select(PartnerRecord))).one()
+        peer_side = await session.get(PartnerRecord, response.json()["id"])
     async with hub.app.state.sessionmaker() as session:
-        hub_side = (await session.exec(select(PartnerRecord))).one()
+        hub_side = (await session.exec(select(PartnerRecord).order_by(col(PartnerRecord.id).desc()))).first()
+    assert peer_side is not None
+    assert hub_side is not None
     assert peer_side.token_out is not None
     assert hub_side.token_out is not None
     return peer_side.token_out, hub_side.token_out

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -100,12 +100,14 @@ class ObjectRepository(Generic[R]):
         """Our own objects for a Sender list: (total matching, bodies of this page), oldest first with the
         row id as tie-breaker so the order is stable (DESIGN decision 7)."""
         table = self.record
-        conditions: list[ColumnElement[bool]] = [col(table.partner_id).is_(None)]
-        if owners:
-            conditions.append(
-                col(table.country_code).in_([o.country_code for o in owners])
-                & col(table.party_id).in_([o.party_id for o in owners])
-            )
+        if not owners:
+            return 0, []
+        conditions: list[ColumnElement[bool]] = [
+            col(table.partner_id).is_(None),
+            tuple_(col(table.country_code), col(table.party_id)).in_(
+                [(o.country_code, o.party_id) for o in owners]
+            ),
+        ]
         if page.date_from is not None:
             conditions.append(col(table.last_updated) >= page.date_from)
         if page.date_to is not None:

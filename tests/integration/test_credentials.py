@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from hub.config import LocalParty
-from hub.modules import credentials_module
+from hub.modules.credentials import module as credentials_module
 from hub.ocpi.enums import Role
 from hub.tables import PartnerEndpointRecord, PartnerRecord, PartnerRoleRecord, PartnerTokenRecord
 from tests.conftest import Platform, PlatformFactory, connect, invite, ocpi_auth, register

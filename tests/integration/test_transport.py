@@ -9,7 +9,7 @@ import pytest
 from fastapi import APIRouter, Request, Response
 
 from hub.deps import CallerDep, RoutingDep, SettingsDep
-from hub.modules import credentials_module
+from hub.modules.credentials import module as credentials_module
 from hub.modules.registry import OcpiModule
 from hub.ocpi.enums import ModuleID
 from hub.ocpi.pagination import PageRequest, PaginationError, page_headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.modules import credentials_module
+from hub.modules.credentials import module as credentials_module
 from tests.conftest import Platform, PlatformFactory, invite, ocpi_auth
 from tests.integration.test_transport import probe_module
 

@@ -95,7 +95,7 @@ def test_parse_non_integer_raises_naming_parameter(name: str, raw: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["date_from", "date_to"])
-@pytest.mark.parametrize("raw", ["yesterday", "2019-01-28", "2019-01-28 12:00:00", "2019-02-30T00:00:00Z"])
+@pytest.mark.parametrize("raw", ["yesterday", "2019-01-28", "2019-02-30T00:00:00Z"])
 def test_parse_bad_date_raises_naming_parameter(name: str, raw: str) -> None:
     with pytest.raises(PaginationError) as info:
         parse_one(name, raw)

@@ -90,9 +90,17 @@ class LocationService:
     async def _record(self, location_id: str) -> LocationRecord | None:
         return await self.repo.get(self.owner, location_id)
 
-    async def _existing(self, location_id: str) -> tuple[LocationRecord, dict[str, Any]]:
+    async def _existing(
+        self, location_id: str, *, patching: bool = False
+    ) -> tuple[LocationRecord, dict[str, Any]]:
         record = await self._record(location_id)
         if record is None:
+            if patching:
+                # A PATCH of an object we do not have: 404, and the owner "is expected" to PUT it
+                # (transport_and_format_patch).
+                raise ObjectNotFoundError(
+                    f"Location {location_id} of {self.owner} not found: PUT the whole Location"
+                )
             raise UnknownLocationError(
                 f"Location {location_id} of {self.owner} is unknown: PUT the Location first"
             )
@@ -225,7 +233,7 @@ class LocationService:
         check_same("country_code", self.owner.country_code, patch.country_code)
         check_same("party_id", self.owner.party_id, patch.party_id)
         check_same("id", location_id, patch.id)
-        record, body = await self._existing(location_id)
+        record, body = await self._existing(location_id, patching=True)
         old = from_json(record.body)
         changes = patch.model_dump(mode="json", exclude_unset=True)
         for field, value in changes.items():
@@ -247,7 +255,7 @@ class LocationService:
 
     async def patch_evse(self, location_id: str, evse_uid: str, patch: EVSEPatch) -> None:
         check_same("uid", evse_uid, patch.uid)
-        record, body = await self._existing(location_id)
+        record, body = await self._existing(location_id, patching=True)
         old = from_json(record.body)
         evse = self._evse(body, location_id, evse_uid)
         changes = patch.model_dump(mode="json", exclude_unset=True)
@@ -274,7 +282,7 @@ class LocationService:
         self, location_id: str, evse_uid: str, connector_id: str, patch: ConnectorPatch
     ) -> None:
         check_same("id", connector_id, patch.id)
-        record, body = await self._existing(location_id)
+        record, body = await self._existing(location_id, patching=True)
         old = from_json(record.body)
         evse = self._evse(body, location_id, evse_uid)
         connector = self._connector(evse, location_id, evse_uid, connector_id)
