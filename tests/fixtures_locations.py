@@ -38,7 +38,7 @@ def make_connector(
     connector_id: str = "1",
     *,
     standard: str = "IEC_62196_T2",
-    format: str = "SOCKET",  # noqa: A002 - the OCPI field name
+    format: str = "SOCKET",
     power_type: str = "AC_3_PHASE",
     max_voltage: int = 230,
     max_amperage: int = 16,
@@ -151,7 +151,11 @@ def flat_element(price: float = 1.0, vat: float = 21.0) -> dict[str, Any]:
 
 
 def parking_element(
-    price: float = 2.0, vat: float = 21.0, step_size: int = 300, start_time: str = "09:00", end_time: str = "18:00"
+    price: float = 2.0,
+    vat: float = 21.0,
+    step_size: int = 300,
+    start_time: str = "09:00",
+    end_time: str = "18:00",
 ) -> dict[str, Any]:
     """A TariffElement with a PARKING_TIME price component (per hour) restricted to a time of day."""
     return {
@@ -225,7 +229,9 @@ async def stored_bodies(platform: Any, record: type[LocationRecord] | type[Tarif
     return {row.object_key: from_json(row.body) for row in rows}
 
 
-async def stored_rows(platform: Any, record: type[LocationRecord] | type[TariffRecord]) -> list[tuple[Any, ...]]:
+async def stored_rows(
+    platform: Any, record: type[LocationRecord] | type[TariffRecord]
+) -> list[tuple[Any, ...]]:
     """Every row of `record`'s table as (key, partner_id, last_updated column, body text), for
     "nothing changed" comparisons."""
     async with platform.app.state.sessionmaker() as session:

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, func, tuple_
+from sqlalchemy import ColumnElement, func, insert, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,8 +71,27 @@ class ObjectRepository(Generic[R]):
     def __init__(self, session: AsyncSession, record: type[R]) -> None:
         self.session = session
         self.record = record
+        self._preloaded: dict[tuple[str, str, str], R | None] | None = None
+        self._inserts: list[R] = []
+        self._events: list[dict[str, Any]] = []
+
+    async def preload(self, owners: Sequence[Owner], object_ids: Sequence[str]) -> None:
+        """Load these objects in one query so that bulk writes (imports) need no query per object."""
+        wanted = {(o.country_code, o.party_id, key(i)) for o, i in zip(owners, object_ids, strict=True)}
+        found: dict[tuple[str, str, str], R | None] = dict.fromkeys(wanted)
+        keys = sorted({k for _, _, k in wanted})
+        for start in range(0, len(keys), 500):
+            statement = select(self.record).where(col(self.record.object_key).in_(keys[start : start + 500]))
+            for record in (await self.session.exec(statement)).all():
+                identity = (record.country_code, record.party_id, record.object_key)
+                if identity in found:
+                    found[identity] = record
+        self._preloaded = found
 
     async def get(self, owner: Owner, object_id: str) -> R | None:
+        identity = (owner.country_code, owner.party_id, key(object_id))
+        if self._preloaded is not None and identity in self._preloaded:
+            return self._preloaded[identity]
         statement = select(self.record).where(
             col(self.record.country_code) == owner.country_code,
             col(self.record.party_id) == owner.party_id,
@@ -89,8 +108,27 @@ class ObjectRepository(Generic[R]):
         return None
 
     async def save(self, record: R) -> None:
-        self.session.add(record)
-        await self.session.flush()
+        if self._preloaded is None:
+            self.session.add(record)
+            await self.session.flush()
+            return
+        identity = (record.country_code, record.party_id, record.object_key)
+        if getattr(record, "id", None) is None and self._preloaded.get(identity) is None:
+            # Bulk mode: new rows go out in one executemany at flush_bulk(), not one INSERT each.
+            self._inserts.append(record)
+        else:
+            self.session.add(record)
+        self._preloaded[identity] = record
+
+    async def flush_bulk(self) -> None:
+        """Write what bulk mode collected: new objects and change events, each table in one statement."""
+        columns = [c.name for c in self.record.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+        if self._inserts:
+            rows = [{c: getattr(r, c) for c in columns} for r in self._inserts]
+            await self.session.exec(insert(self.record), params=rows)
+        if self._events:
+            await self.session.exec(insert(ChangeEventRecord), params=self._events)
+        self._inserts, self._events = [], []
 
     async def delete(self, record: R) -> None:
         await self.session.delete(record)
@@ -135,19 +173,21 @@ class ObjectRepository(Generic[R]):
         evse_uid: str | None = None,
         connector_id: str | None = None,
     ) -> None:
-        self.session.add(
-            ChangeEventRecord(
-                module=module,
-                country_code=owner.country_code,
-                party_id=owner.party_id,
-                object_id=object_id,
-                evse_uid=evse_uid,
-                connector_id=connector_id,
-                method=method,
-                body=None if body is None else to_json(body),
-            )
-        )
-        await self.session.flush()
+        event: dict[str, Any] = {
+            "module": module,
+            "country_code": owner.country_code,
+            "party_id": owner.party_id,
+            "object_id": object_id,
+            "evse_uid": evse_uid,
+            "connector_id": connector_id,
+            "method": method,
+            "body": None if body is None else to_json(body),
+            "created_at": utc_now(),
+        }
+        if self._preloaded is not None:
+            self._events.append(event)
+        else:
+            self.session.add(ChangeEventRecord(**event))
 
 
 def parse_page(request: Request, max_limit: int) -> PageRequest:

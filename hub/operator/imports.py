@@ -120,17 +120,21 @@ async def import_objects(
     if invalid and not skip_invalid:
         return report
     async with sessionmaker() as session:
+        services: dict[Owner, LocationService | TariffService] = {}
+        for owner in {Owner.of(o.country_code, o.party_id) for _, o in valid}:  # type: ignore[attr-defined]
+            service_type = LocationService if kind == ImportKind.LOCATIONS else TariffService
+            services[owner] = service_type(session, owner, Writer(None))
+            ids = [o.id for _, o in valid if Owner.of(o.country_code, o.party_id) == owner]  # type: ignore[attr-defined]
+            await services[owner].repo.preload([owner] * len(ids), ids)
         for index, obj in valid:
-            owner = Owner.of(obj.country_code, obj.party_id)  # type: ignore[attr-defined]
+            service = services[Owner.of(obj.country_code, obj.party_id)]  # type: ignore[attr-defined]
             try:
-                if kind == ImportKind.LOCATIONS:
+                if isinstance(service, LocationService):
                     assert isinstance(obj, Location)
-                    created, changed = await LocationService(session, owner, Writer(None)).put_location(
-                        obj.id, obj
-                    )
+                    created, changed = await service.put_location(obj.id, obj)
                 else:
                     assert isinstance(obj, Tariff)
-                    created, changed = await TariffService(session, owner, Writer(None)).put(obj.id, obj)
+                    created, changed = await service.put(obj.id, obj)
             except OcpiError as exc:
                 report.invalid.append(Invalid(index, exc.message))
                 if not skip_invalid:
@@ -146,6 +150,8 @@ async def import_objects(
                 report.unchanged += 1
             if progress is not None:
                 progress(1)
+        for service in services.values():
+            await service.repo.flush_bulk()
         await session.commit()
     report.written = True
     return report

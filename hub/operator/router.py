@@ -52,8 +52,21 @@ def _locations(
 
 
 def _stamped(body: dict[str, Any]) -> dict[str, Any]:
-    # We are the owner: a change through the admin API is stamped now; a given last_updated is not needed.
-    return {**body, "last_updated": body.get("last_updated") or format_datetime(utc_now())}
+    """We are the owner: a change through the admin API is stamped by us, so `last_updated` may be left out
+    of the object and of its EVSEs and Connectors."""
+    now = format_datetime(utc_now())
+
+    def stamp(obj: Any) -> Any:
+        if not isinstance(obj, dict):
+            return obj
+        stamped = {**obj, "last_updated": obj.get("last_updated") or now}
+        for children in ("evses", "connectors"):
+            if isinstance(obj.get(children), list):
+                stamped[children] = [stamp(child) for child in obj[children]]
+        return stamped
+
+    result: dict[str, Any] = stamp(body)
+    return result
 
 
 def _result(created: bool) -> Response:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError, UnknownLocationError
 from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, later, to_json, validate
-from hub.ocpi.base import format_datetime, utc_now
+from hub.ocpi.base import format_datetime, parse_datetime, utc_now
 from hub.ocpi.envelope import dump
 from hub.ocpi.v221.locations import EVSE, Connector, ConnectorPatch, EVSEPatch, Location, LocationPatch
 from hub.tables import LocationRecord
@@ -137,7 +137,7 @@ class LocationService:
                 body="",
             )
         record.body = to_json(canonical)
-        record.last_updated = validate(Location, canonical).last_updated
+        record.last_updated = parse_datetime(canonical["last_updated"])
         record.partner_id = self.writer.partner_id
         await self.repo.save(record)
         self._last = canonical
@@ -152,10 +152,18 @@ class LocationService:
         connector_id: str | None = None,
         location_id: str,
     ) -> None:
-        if self.writer.local:
-            await self.repo.record_change(
-                MODULE, self.owner, location_id, method, body, evse_uid=evse_uid, connector_id=connector_id
-            )
+        if not self.writer.local:
+            return
+        # The event names the objects by their stored ids, not by the spelling of the URL (CiString).
+        stored = self._last
+        if evse_uid is not None:
+            evse = self._evse(stored, location_id, evse_uid)
+            evse_uid = evse["uid"]
+            if connector_id is not None:
+                connector_id = self._connector(evse, location_id, evse_uid, connector_id)["id"]
+        await self.repo.record_change(
+            MODULE, self.owner, stored["id"], method, body, evse_uid=evse_uid, connector_id=connector_id
+        )
 
     # -- reads -----------------------------------------------------------------------------------------
 

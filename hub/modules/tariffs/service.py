@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError
 from hub.modules.locations.service import Writer
-from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, to_json, validate
-from hub.ocpi.base import format_datetime, utc_now
+from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, to_json
+from hub.ocpi.base import format_datetime, parse_datetime, utc_now
 from hub.ocpi.envelope import dump
 from hub.ocpi.v221.tariffs import Tariff
 from hub.tables import TariffRecord
@@ -72,11 +72,11 @@ class TariffService:
                 body="",
             )
         record.body = to_json(body)
-        record.last_updated = validate(Tariff, body).last_updated
+        record.last_updated = parse_datetime(body["last_updated"])
         record.partner_id = self.writer.partner_id
         await self.repo.save(record)
         if self.writer.local:
-            await self.repo.record_change(MODULE, self.owner, tariff_id, "PUT", body)
+            await self.repo.record_change(MODULE, self.owner, body["id"], "PUT", body)
         return created, True
 
     async def delete(self, tariff_id: str) -> None:
