@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from hub import __version__
 from hub.config import Settings
 from hub.db import DatabaseUrlError, SessionMaker, create_engine, create_sessionmaker
+from hub.ocpi.enums import Role
 from hub.operator.imports import ImportFileError, ImportKind, ImportReport, import_objects
 from hub.partners import registration
 from hub.partners.client import PartnerClient
@@ -290,6 +291,75 @@ def import_locations(file: ImportFile, skip_invalid: SkipInvalid = False) -> Non
 def import_tariffs(file: ImportFile, skip_invalid: SkipInvalid = False) -> None:
     """Import Tariffs. Nothing is written when any object is invalid; unchanged Tariffs keep their last_updated."""
     _import(ImportKind.TARIFFS, file, skip_invalid)
+
+
+async def _our_location_time_zone(
+    settings: Settings, country_code: str | None, party_id: str | None, location_id: str
+) -> str | None:
+    """The time_zone of one of our own Locations, or None when it is not ours or the database has none."""
+    from hub.modules.locations.service import repository
+    from hub.modules.objects import Owner, from_json
+
+    owners = [Owner.of(p.country_code, p.party_id) for p in settings.parties if p.role == Role.CPO]
+    if country_code and party_id:
+        owners = [o for o in owners if o == Owner.of(country_code, party_id)]
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            record = await repository(session).get_local(location_id, owners)
+    except (OperationalError, ProgrammingError):
+        return None
+    finally:
+        await engine.dispose()
+    if record is None:
+        return None
+    zone = from_json(record.body).get("time_zone")
+    return zone if isinstance(zone, str) else None
+
+
+@app.command()
+def price(
+    tariff: Annotated[
+        Path,
+        typer.Option(
+            "--tariff", metavar="TARIFF.json", help="an OCPI Tariff (bare or in an OCPI response envelope)"
+        ),
+    ],
+    cdr: Annotated[
+        Path,
+        typer.Option(
+            "--cdr",
+            metavar="CDR.json",
+            help="an OCPI CDR, or the CDR fields: start/end_date_time, charging_periods, totals, cdr_location",
+        ),
+    ],
+    time_zone: Annotated[
+        str | None,
+        typer.Option(
+            "--time-zone",
+            metavar="NAME",
+            help="IANA time zone of the Location (default: the Location's in our database, else UTC)",
+        ),
+    ] = None,
+) -> None:
+    """Price a CDR with a Tariff as mod_tariffs.asciidoc says; prints the CDR cost fields as one JSON object.
+    Where min_price or max_price changes the total, only total_cost shows it (see "notes")."""
+    from hub.pricing.command import cdr_location_key, price_command
+
+    source = "from --time-zone"
+    if time_zone is None:
+        location = cdr_location_key(cdr)
+        settings = _run(_settings)
+        url = make_url(settings.database_url)
+        # With no database file here, do not create an empty one just to look.
+        no_database = (
+            url.get_backend_name() == "sqlite" and bool(url.database) and not Path(str(url.database)).exists()
+        )
+        if location is not None and not no_database:
+            country_code, party_id, location_id = location
+            time_zone = asyncio.run(_our_location_time_zone(settings, country_code, party_id, location_id))
+            source = f"from Location {location_id} in the database"
+    raise typer.Exit(price_command(tariff, cdr, time_zone, time_zone_source=source))
 
 
 def main() -> None:

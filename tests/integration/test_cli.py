@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.processes import cli_env, free_port, run_cli
+from tests.spec import EXAMPLES
 
 
 @pytest.fixture
@@ -87,3 +88,54 @@ def test_invalid_parties_configuration_fails_in_one_line(env: dict[str, str], tm
 def test_unsupported_database_url_fails_in_one_line(env: dict[str, str], tmp_path: Path) -> None:
     env["OCPI_HUB_DATABASE_URL"] = "mysql://root@localhost/x"
     assert_one_line_error(run_cli(["migrate"], env, tmp_path), "sqlite://", "postgresql://")
+
+
+def spec_cdr_and_tariff(tmp_path: Path) -> tuple[Path, Path]:
+    """The spec's CDR example and the Tariff it embeds (TIME 2.00/h, step 300 s): priced 4.00 / 4.40."""
+    cdr = json.loads((EXAMPLES / "cdr_example.json").read_text())
+    tariff_path, cdr_path = tmp_path / "tariff.json", tmp_path / "cdr.json"
+    tariff_path.write_text(json.dumps(cdr["tariffs"][0]))
+    cdr_path.write_text(json.dumps(cdr))
+    return tariff_path, cdr_path
+
+
+def test_price_prints_the_cost_fields_of_the_spec_cdr_example(env: dict[str, str], tmp_path: Path) -> None:
+    tariff, cdr = spec_cdr_and_tariff(tmp_path)
+    result = run_cli(["price", "--tariff", str(tariff), "--cdr", str(cdr)], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    costs = json.loads(result.stdout)
+    assert costs["total_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
+    assert costs["total_time_cost"] == {"excl_vat": 4.0, "incl_vat": 4.4}
+    assert costs["total_parking_cost"] == costs["total_parking_time_cost"] == {"excl_vat": 0, "incl_vat": 0}
+    assert result.stderr.strip() == "time zone: UTC (default)"
+    assert not (tmp_path / "hub.db").exists()  # looking for the Location created no database
+
+
+def test_price_takes_the_time_zone_of_our_location_from_the_database(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.fixtures_locations import make_location
+
+    run_cli(["migrate"], env, tmp_path)
+    locations = tmp_path / "locations.json"
+    locations.write_text(json.dumps([make_location("LOC1", time_zone="Europe/Oslo")]))
+    assert run_cli(["import", "locations", str(locations)], env, tmp_path).returncode == 0
+    tariff, cdr = spec_cdr_and_tariff(tmp_path)
+    body = json.loads(cdr.read_text())
+    body.update(country_code="NL", party_id="GWY")
+    body["cdr_location"]["id"] = "loc1"
+    cdr.write_text(json.dumps(body))
+    result = run_cli(["price", "--tariff", str(tariff), "--cdr", str(cdr)], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "time zone: Europe/Oslo (from Location loc1 in the database)"
+
+
+def test_price_with_invalid_tariff_fails_in_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    tariff, cdr = spec_cdr_and_tariff(tmp_path)
+    body = json.loads(tariff.read_text())
+    body["elements"][0]["price_components"][0]["type"] = "KWH"
+    tariff.write_text(json.dumps(body))
+    assert_one_line_error(
+        run_cli(["price", "--tariff", str(tariff), "--cdr", str(cdr)], env, tmp_path),
+        "elements[0].price_components[0].type",
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ from pydantic import ValidationError
 
 from hub.errors import describe_validation_errors
 from hub.ocpi.v221.credentials import Credentials
+from tests.spec import EXAMPLES
 
-EXAMPLE = Path("/work/shared/ocpi-2.2.1/examples/credentials_example.json")
+EXAMPLE = EXAMPLES / "credentials_example.json"
 ROLE_MESSAGE = "Input should be 'CPO', 'EMSP', 'HUB', 'NAP', 'NSP', 'OTHER' or 'SCSP'"
 
 

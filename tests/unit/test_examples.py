@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ from hub.ocpi.status import StatusCode
 from hub.ocpi.v221.credentials import Credentials, CredentialsRole
 from hub.ocpi.v221.locations import BusinessDetails, Image, ImageCategory
 from hub.ocpi.v221.versions import Endpoint, Version, VersionDetails
+from tests.spec import EXAMPLES
 
-EXAMPLES = Path("/work/shared/ocpi-2.2.1/examples")
 CI_STRING_KEYS = {"country_code", "party_id"}
 
 

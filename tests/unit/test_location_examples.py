@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,8 @@ from hub.ocpi.v221.locations import (
     Status,
 )
 from hub.ocpi.v221.token_types import TokenType
+from tests.spec import EXAMPLES
 
-EXAMPLES = Path("/work/shared/ocpi-2.2.1/examples")
 CI_STRING_KEYS = {"country_code", "party_id"}
 
 LOCATION_EXAMPLES = [

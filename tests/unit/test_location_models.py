@@ -8,7 +8,6 @@ import copy
 import re
 from collections.abc import Callable
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import pytest
@@ -48,8 +47,8 @@ from hub.ocpi.v221.locations import (
     StatusSchedule,
 )
 from hub.ocpi.v221.token_types import TokenType
+from tests.spec import SPEC
 
-SPEC = Path("/work/shared/ocpi-2.2.1")
 LAST_UPDATED = "2019-06-24T12:39:09Z"
 
 

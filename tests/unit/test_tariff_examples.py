@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ from hub.ocpi.v221.tariffs import (
     TariffRestrictions,
     TariffType,
 )
+from tests.spec import EXAMPLES
 
-EXAMPLES = Path("/work/shared/ocpi-2.2.1/examples")
 # tariff_put_example.json is left out: it has no last_updated (see the test below).
 TARIFF_EXAMPLES = sorted(
     path.name

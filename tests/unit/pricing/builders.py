@@ -6,15 +6,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 from hub.ocpi.base import parse_datetime
 from hub.ocpi.v221.cdrs import CdrDimensionType, PricingInput
 from hub.ocpi.v221.tariffs import Tariff
 from hub.pricing import Cost
-
-EXAMPLES = Path("/work/shared/ocpi-2.2.1/examples")
+from tests.spec import EXAMPLES
 
 
 def load_example(name: str) -> Any:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from hub.pricing.command import cdr_location_key, price_command
-from tests.unit.pricing.builders import EXAMPLES, cdr_dict, charging, load_example, parking
+from tests.spec import EXAMPLES
+from tests.unit.pricing.builders import cdr_dict, charging, load_example, parking
 
 KEYS = {
     "total_cost",

@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from hub.ocpi.v221.cdrs import CdrDimension, CdrDimensionType, PricingInput
-from tests.unit.pricing.builders import EXAMPLES, cdr_dict, charging
+from tests.spec import EXAMPLES
+from tests.unit.pricing.builders import cdr_dict, charging
 
 
 def errors(body: Any) -> list[tuple[tuple[int | str, ...], str]]:
