@@ -28,6 +28,7 @@ def create_app(
     *,
     partner_transport: httpx.AsyncBaseTransport | None = None,
     modules: tuple[OcpiModule, ...] = IMPLEMENTED,
+    charger_commands: object | None = None,
 ) -> FastAPI:
     """Build the hub. `partner_transport` replaces the network for calls to partners (tests, contracts)."""
     settings = settings or Settings()
@@ -56,6 +57,8 @@ def create_app(
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.partner_client = PartnerClient(http, timeout=settings.partner_timeout)
     app.state.modules = modules
+    # The port through which commands reach chargers (the OCPP adapters implement it); None: no chargers.
+    app.state.charger_commands = charger_commands
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)

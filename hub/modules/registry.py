@@ -22,6 +22,9 @@ class OcpiModule:
     id: ModuleID
     sender: APIRouter | None = None
     receiver: APIRouter | None = None
+    # Routers the module brings besides its OCPI interfaces (admin endpoints, callback URLs such as a
+    # command's response_url), mounted as they are and not announced in the version details.
+    extra: tuple[APIRouter, ...] = ()
 
     @property
     def functional(self) -> bool:
@@ -48,6 +51,8 @@ def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
                 dependencies=[Depends(json_body), routing],
                 tags=[f"{module.id.value} {role.value.lower()}"],
             )
+        for router in module.extra:
+            app.include_router(router)
 
 
 def endpoints(base_url: str, modules: tuple[OcpiModule, ...]) -> list[Endpoint]:
