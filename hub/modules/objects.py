@@ -224,6 +224,15 @@ def list_response(
     return Response(content, media_type="application/json", headers=headers)
 
 
+async def sender_list(
+    request: Request, repo: ObjectRepository[R], owners: Sequence[Owner], base_url: str, max_limit: int
+) -> Response:
+    """A Sender interface's paginated list of our own objects of `owners`."""
+    page = parse_page(request, max_limit)
+    total, bodies = await repo.page(owners=owners, page=page)
+    return list_response(request, base_url, page, total, bodies, max_limit)
+
+
 def object_response(body: dict[str, Any] | str, *, http_status: int = 200) -> Response:
     data = body.encode() if isinstance(body, str) else orjson.dumps(body)
     content = (

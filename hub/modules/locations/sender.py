@@ -8,7 +8,7 @@ from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.errors import ObjectNotFoundError
 from hub.modules.local_parties import sender_owners
 from hub.modules.locations.service import repository
-from hub.modules.objects import from_json, list_response, object_response, parse_page
+from hub.modules.objects import from_json, object_response, sender_list
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.locations import EVSE, Connector, Location
@@ -21,11 +21,8 @@ async def list_locations(
     request: Request, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Our Locations, paginated (date_from inclusive, date_to exclusive, offset, limit)."""
-    page = parse_page(request, settings.page_limit)
-    total, bodies = await repository(session).page(
-        owners=sender_owners(settings, Role.CPO, routing), page=page
-    )
-    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
+    owners = sender_owners(settings, Role.CPO, routing)
+    return await sender_list(request, repository(session), owners, settings.base_url, settings.page_limit)
 
 
 async def _location(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.modules.local_parties import sender_owners
-from hub.modules.objects import list_response, parse_page
+from hub.modules.objects import sender_list
 from hub.modules.tariffs.service import repository
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
@@ -20,8 +20,5 @@ async def list_tariffs(
     request: Request, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Our Tariffs, paginated (date_from inclusive, date_to exclusive, offset, limit)."""
-    page = parse_page(request, settings.page_limit)
-    total, bodies = await repository(session).page(
-        owners=sender_owners(settings, Role.CPO, routing), page=page
-    )
-    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
+    owners = sender_owners(settings, Role.CPO, routing)
+    return await sender_list(request, repository(session), owners, settings.base_url, settings.page_limit)
