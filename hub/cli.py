@@ -45,6 +45,13 @@ import_app = typer.Typer(
 app.add_typer(import_app, name="import")
 
 
+def _register_command_app() -> None:
+    # hub.cli_commands reuses this module's helpers, so it is imported once they exist.
+    from hub.cli_commands import app as commands_app
+
+    app.add_typer(commands_app, name="command")
+
+
 class CliError(Exception):
     """Ends the command with one line on stderr and exit status 1."""
 
@@ -287,6 +294,19 @@ def import_locations(file: ImportFile, skip_invalid: SkipInvalid = False) -> Non
     _import(ImportKind.LOCATIONS, file, skip_invalid)
 
 
+@import_app.command("tokens")
+def import_tokens(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="a JSON array of OCPI Tokens owned by one of our EMSP parties"),
+    ],
+    skip_invalid: SkipInvalid = False,
+) -> None:
+    """Import Tokens of our eMSP parties. Nothing is written when any Token is invalid; unchanged Tokens keep
+    their last_updated."""
+    _import(ImportKind.TOKENS, file, skip_invalid)
+
+
 @import_app.command("tariffs")
 def import_tariffs(file: ImportFile, skip_invalid: SkipInvalid = False) -> None:
     """Import Tariffs. Nothing is written when any object is invalid; unchanged Tariffs keep their last_updated."""
@@ -360,6 +380,9 @@ def price(
             time_zone = asyncio.run(_our_location_time_zone(settings, country_code, party_id, location_id))
             source = f"from Location {location_id} in the database"
     raise typer.Exit(price_command(tariff, cdr, time_zone, time_zone_source=source))
+
+
+_register_command_app()
 
 
 def main() -> None:

@@ -19,3 +19,11 @@ def sender_owners(settings: Settings, role: Role, routing: RoutingHeaders) -> li
             if (o.country_code, o.party_id) == (routing.to.country_code, routing.to.party_id)
         ]
     return owners
+
+
+def cpo_owners(settings: Settings) -> set[Owner]:
+    return owners_with_role(settings, Role.CPO)
+
+
+def owners_with_role(settings: Settings, role: Role) -> set[Owner]:
+    return {Owner.of(p.country_code, p.party_id) for p in settings.parties if p.role == role}

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from hub.config import OCPI_VERSION
+from hub.config import OCPI_VERSION, Settings
 from hub.deps import json_body, no_routing_headers, routing_headers
-from hub.ocpi.enums import CONFIGURATION_MODULES, InterfaceRole, ModuleID
+from hub.ocpi.enums import CONFIGURATION_MODULES, InterfaceRole, ModuleID, Role
 from hub.ocpi.v221.versions import Endpoint
 
 OCPI_PREFIX = f"/ocpi/{OCPI_VERSION}"
@@ -25,6 +25,8 @@ class OcpiModule:
     # Routers the module brings besides its OCPI interfaces (admin endpoints, callback URLs such as a
     # command's response_url), mounted as they are and not announced in the version details.
     extra: tuple[APIRouter, ...] = ()
+    # Announce the Sender interface only for platforms that play this role (e.g. HubClientInfo: a Hub).
+    sender_role: Role | None = None
 
     @property
     def functional(self) -> bool:
@@ -55,10 +57,16 @@ def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
             app.include_router(router)
 
 
-def endpoints(base_url: str, modules: tuple[OcpiModule, ...]) -> list[Endpoint]:
-    """The version details' endpoints: one per (module, interface role) we implement."""
+def endpoints(settings: Settings, modules: tuple[OcpiModule, ...]) -> list[Endpoint]:
+    """The version details' endpoints: one per (module, interface role) we implement and play."""
+    roles = {party.role for party in settings.parties}
     return [
-        Endpoint(identifier=module.id, role=role, url=f"{base_url}{module.path(role)}")
+        Endpoint(identifier=module.id, role=role, url=f"{settings.base_url}{module.path(role)}")
         for module in modules
         for role, _router in module.interfaces()
+        if not (
+            role == InterfaceRole.SENDER
+            and module.sender_role is not None
+            and module.sender_role not in roles
+        )
     ]

@@ -1,5 +1,5 @@
-"""Admin API for our own Locations and Tariffs: PUT/PATCH a Location, EVSE, Connector or Tariff, set an EVSE's
-status, import arrays. Changes are stamped with the time they happen and recorded as change events."""
+"""Admin API for our own Locations, Tariffs and Tokens: PUT/PATCH a Location, EVSE, Connector, Tariff or
+Token, set an EVSE's status, import arrays. Changes are stamped when made and recorded as change events."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from fastapi.responses import JSONResponse
 from hub.admin.router import SessionMakerDep, require_admin
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import AdminBadRequestError, AdminNotFoundError
+from hub.modules.local_parties import cpo_owners, owners_with_role
 from hub.modules.locations.service import LocationService, Writer
 from hub.modules.objects import Owner, object_response, validate
 from hub.modules.tariffs.service import TariffService
+from hub.modules.tokens.service import AuthorizationPolicy, TokenService
 from hub.ocpi.base import format_datetime, utc_now
+from hub.ocpi.enums import Role
+from hub.ocpi.envelope import dump
 from hub.ocpi.v221.locations import (
     EVSE,
     Connector,
@@ -25,7 +29,8 @@ from hub.ocpi.v221.locations import (
     Status,
 )
 from hub.ocpi.v221.tariffs import Tariff
-from hub.operator.imports import ImportFileError, ImportKind, cpo_owners, import_objects
+from hub.ocpi.v221.tokens import Token, TokenPatch, TokenType
+from hub.operator.imports import ImportFileError, ImportKind, import_objects
 from hub.transport import ocpi_response
 
 router = APIRouter(prefix="/admin", tags=["admin: own data"], dependencies=[Depends(require_admin)])
@@ -34,8 +39,10 @@ LOCATION = "/locations/{country_code}/{party_id}/{location_id}"
 EVSE_PATH = LOCATION + "/{evse_uid}"
 CONNECTOR = EVSE_PATH + "/{connector_id}"
 TARIFF = "/tariffs/{country_code}/{party_id}/{tariff_id}"
+TOKEN = "/tokens/{country_code}/{party_id}/{token_uid}"
 
 JsonBody = Annotated[dict[str, Any], Body()]
+TokenTypeQuery = Annotated[TokenType, Query(alias="type", description="Token.type; RFID when left out")]
 
 
 def _owner(settings: SettingsDep, country_code: str, party_id: str) -> Owner:
@@ -231,6 +238,90 @@ async def delete_tariff(
     return ocpi_response()
 
 
+def _tokens(session: SessionDep, settings: SettingsDep, country_code: str, party_id: str) -> TokenService:
+    owner = Owner.of(country_code, party_id)
+    if owner not in owners_with_role(settings, Role.EMSP):
+        raise AdminNotFoundError(f"{owner} is not one of our EMSP parties (OCPI_HUB_PARTIES)")
+    return TokenService(session, owner, Writer(None))
+
+
+@router.get(TOKEN)
+async def get_token(
+    country_code: str,
+    party_id: str,
+    token_uid: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    token_type: TokenTypeQuery = TokenType.RFID,
+) -> Response:
+    """One of our Tokens as stored."""
+    service = _tokens(session, settings, country_code, party_id)
+    return object_response(await service.get(token_uid, token_type))
+
+
+@router.put(TOKEN)
+async def put_token(
+    country_code: str,
+    party_id: str,
+    token_uid: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    token_type: TokenTypeQuery = TokenType.RFID,
+) -> Response:
+    """Create (201) or replace (200) one of our Tokens."""
+    service = _tokens(session, settings, country_code, party_id)
+    created, _ = await service.put(token_uid, token_type, validate(Token, _stamped(body)))
+    return _result(created)
+
+
+@router.patch(TOKEN)
+async def patch_token(
+    country_code: str,
+    party_id: str,
+    token_uid: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    token_type: TokenTypeQuery = TokenType.RFID,
+) -> Response:
+    """Change some fields of one of our Tokens, e.g. {"valid": false} to invalidate it."""
+    service = _tokens(session, settings, country_code, party_id)
+    await service.patch(token_uid, token_type, validate(TokenPatch, _stamped(body)))
+    return ocpi_response()
+
+
+@router.get(TOKEN + "/authorization")
+async def get_token_authorization(
+    country_code: str,
+    party_id: str,
+    token_uid: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    token_type: TokenTypeQuery = TokenType.RFID,
+) -> Response:
+    """How our eMSP answers real-time authorizations of this Token."""
+    service = _tokens(session, settings, country_code, party_id)
+    return object_response(dump(await service.policy(token_uid, token_type)))
+
+
+@router.put(TOKEN + "/authorization")
+async def put_token_authorization(
+    country_code: str,
+    party_id: str,
+    token_uid: str,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    token_type: TokenTypeQuery = TokenType.RFID,
+) -> Response:
+    """Set how our eMSP answers real-time authorizations of this Token: {"allowed": "NO_CREDIT"},
+    {"location_ids": ["LOC1"]}, {"info": {"language": "en", "text": "..."}}; {} restores the default."""
+    service = _tokens(session, settings, country_code, party_id)
+    await service.set_policy(token_uid, token_type, validate(AuthorizationPolicy, body))
+    return ocpi_response()
+
+
 @router.post("/import/{kind}")
 async def import_array(
     kind: ImportKind,
@@ -241,7 +332,7 @@ async def import_array(
         bool, Query(description="write the valid objects even when some are invalid")
     ] = False,
 ) -> JSONResponse:
-    """Import a JSON array of our Locations or Tariffs; nothing is written when any is invalid, unless
+    """Import a JSON array of our Locations, Tariffs or Tokens; nothing is written when any is invalid, unless
     skip_invalid. HTTP 422 with the report when nothing was written."""
     try:
         report = await import_objects(sessionmaker, settings, kind, items, skip_invalid=skip_invalid)

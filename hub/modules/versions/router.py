@@ -26,7 +26,5 @@ async def get_versions(caller: ConfigCallerDep, settings: SettingsDep) -> Respon
 async def get_version_details(caller: ConfigCallerDep, settings: SettingsDep, request: Request) -> Response:
     """The modules and interface roles implemented for OCPI 2.2.1, with their URLs."""
     modules: tuple[registry.OcpiModule, ...] = request.app.state.modules
-    details = VersionDetails(
-        version=VersionNumber.V2_2_1, endpoints=registry.endpoints(settings.base_url, modules)
-    )
+    details = VersionDetails(version=VersionNumber.V2_2_1, endpoints=registry.endpoints(settings, modules))
     return ocpi_response(dump(details))
