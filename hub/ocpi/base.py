@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -126,11 +127,20 @@ class DisplayText(OcpiModel):
     text: String512
 
 
-class Price(OcpiModel):
-    """types_price_class."""
+# types_number_type as Decimal, so money and quantities never pass through a binary float on input
+# (NaN and infinities are refused); JSON output is a JSON number ("formatted as JSON numbers").
+def _number_to_json(value: Decimal) -> float:
+    return float(value)
 
-    excl_vat: float
-    incl_vat: float | None = None
+
+Number = Annotated[Decimal, PlainSerializer(_number_to_json, return_type=float, when_used="json")]
+
+
+class Price(OcpiModel):
+    """types_price_class, in Decimal: money never passes through a binary float."""
+
+    excl_vat: Number
+    incl_vat: Number | None = None
 
 
 # Further string(n) / CiString(n) lengths used by the Locations chapter (mod_locations.asciidoc).
@@ -140,16 +150,3 @@ String16 = Annotated[str, _string(16)]
 String45 = Annotated[str, _string(45)]
 String64 = Annotated[str, _string(64)]
 CiString48 = Annotated[str, _string(48), AfterValidator(_printable_ascii)]
-
-
-# types_number_type as Decimal, so money and quantities never pass through a binary float on input
-# (NaN and infinities are refused); JSON output is a JSON number ("formatted as JSON numbers").
-# Appended below the existing types, hence the late import.
-from decimal import Decimal  # noqa: E402
-
-
-def _number_to_json(value: Decimal) -> float:
-    return float(value)
-
-
-Number = Annotated[Decimal, PlainSerializer(_number_to_json, return_type=float, when_used="json")]

@@ -18,6 +18,7 @@ from hub.ocpi.base import (
     Number,
     OcpiModel,
     PartyId,
+    Price,
     String3,
     Url,
 )
@@ -96,12 +97,8 @@ LocalDate = Annotated[
 ]
 
 
-class DecimalPrice(OcpiModel):
-    """types_price_class with Decimal numbers, for `min_price` / `max_price`: pricing never sees a float.
-    (hub.ocpi.base.Price still carries floats.)"""
-
-    excl_vat: Number
-    incl_vat: Number | None = None
+# types_price_class; money is Decimal throughout (kept under this name for the modules that use it).
+DecimalPrice = Price
 
 
 class PriceComponent(OcpiModel):
