@@ -56,6 +56,19 @@ def from_json(body: str) -> dict[str, Any]:
     return value
 
 
+def _without_timestamps(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_timestamps(v) for k, v in value.items() if k != "last_updated"}
+    if isinstance(value, list):
+        return [_without_timestamps(v) for v in value]
+    return value
+
+
+def same_content(new: Any, old: Any) -> bool:
+    """Equal apart from `last_updated` at any depth: our own data only gets a new stamp when this is False."""
+    return bool(_without_timestamps(new) == _without_timestamps(old))
+
+
 def validate(model: type[M], data: Any, *, prefix: str = "") -> M:
     """Validate `data` as `model`; a failure is 2001 naming the field."""
     try:

@@ -14,7 +14,17 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError, UnknownLocationError
-from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, later, to_json, validate
+from hub.modules.objects import (
+    ObjectRepository,
+    Owner,
+    check_same,
+    from_json,
+    key,
+    later,
+    same_content,
+    to_json,
+    validate,
+)
 from hub.ocpi.base import format_datetime, parse_datetime, utc_now
 from hub.ocpi.envelope import dump
 from hub.ocpi.v221.locations import EVSE, Connector, ConnectorPatch, EVSEPatch, Location, LocationPatch
@@ -45,16 +55,8 @@ def _index(items: list[dict[str, Any]] | None, field: str, value: str) -> int | 
     return None
 
 
-def _without_timestamps(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_timestamps(v) for k, v in value.items() if k != "last_updated"}
-    if isinstance(value, list):
-        return [_without_timestamps(v) for v in value]
-    return value
-
-
 def _differs(new: Any, old: Any) -> bool:
-    return bool(_without_timestamps(new) != _without_timestamps(old))
+    return not same_content(new, old)
 
 
 def _stamp(new: dict[str, Any], old: dict[str, Any] | None, now: str) -> None:

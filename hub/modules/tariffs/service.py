@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError
 from hub.modules.locations.service import Writer
-from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, to_json
+from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, same_content, to_json
 from hub.ocpi.base import format_datetime, parse_datetime, utc_now
 from hub.ocpi.envelope import dump
 from hub.ocpi.v221.tariffs import Tariff
@@ -20,12 +20,6 @@ MODULE = "tariffs"
 
 def repository(session: AsyncSession) -> ObjectRepository[TariffRecord]:
     return ObjectRepository(session, TariffRecord)
-
-
-def _same_content(new: dict[str, Any], old: dict[str, Any]) -> bool:
-    return {k: v for k, v in new.items() if k != "last_updated"} == {
-        k: v for k, v in old.items() if k != "last_updated"
-    }
 
 
 class TariffService:
@@ -58,7 +52,7 @@ class TariffService:
         record = await self._record(tariff_id)
         body = dump(tariff)
         if self.writer.local:
-            if record is not None and _same_content(body, from_json(record.body)):
+            if record is not None and same_content(body, from_json(record.body)):
                 return False, False
             body["last_updated"] = format_datetime(utc_now())
         created = record is None

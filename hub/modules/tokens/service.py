@@ -20,7 +20,7 @@ from hub.errors import (
     UnknownTokenError,
 )
 from hub.modules.locations.service import Writer
-from hub.modules.objects import Owner, check_same, from_json, key, to_json, validate
+from hub.modules.objects import Owner, check_same, from_json, key, same_content, to_json, validate
 from hub.modules.tokens.repository import TokenRepository, token_id
 from hub.ocpi.base import (
     CiString36,
@@ -113,12 +113,6 @@ def read_policy(record: TokenRecord) -> AuthorizationPolicy | None:
     return None if record.policy is None else AuthorizationPolicy.model_validate_json(record.policy)
 
 
-def _same_content(new: dict[str, Any], old: dict[str, Any]) -> bool:
-    return {k: v for k, v in new.items() if k != "last_updated"} == {
-        k: v for k, v in old.items() if k != "last_updated"
-    }
-
-
 class TokenService:
     """Operations on one owner's Tokens within one database session."""
 
@@ -175,7 +169,7 @@ class TokenService:
         record = await self._record(uid, token_type)
         body = dump(token)
         if self.writer.local:
-            if record is not None and _same_content(body, from_json(record.body)):
+            if record is not None and same_content(body, from_json(record.body)):
                 return False, False
             body["last_updated"] = format_datetime(utc_now())
         await self._store(record, uid, token_type, body)
@@ -192,7 +186,7 @@ class TokenService:
         changes = patch.model_dump(mode="json", exclude_unset=True)
         body = dump(validate(Token, {**old, **changes}))
         if self.writer.local:
-            if _same_content(body, old):
+            if same_content(body, old):
                 return False
             body["last_updated"] = format_datetime(utc_now())
         await self._store(record, uid, token_type, body)
