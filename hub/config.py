@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     parties: list[LocalParty] = Field(default_factory=lambda: list(DEFAULT_PARTIES))
     admin_token: SecretStr | None = Field(default=None, description="bearer token of the /admin API")
     partner_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for a partner's reply")
+    command_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds to wait for a charger's answer to a command or profile request",
+    )
     page_limit: int = Field(
         default=100, ge=1, le=1000, description="maximum page size of list GETs (X-Limit)"
     )

@@ -278,3 +278,18 @@ def test_settings_page_limit_bounds_accepted(monkeypatch: pytest.MonkeyPatch, va
     monkeypatch.setenv("OCPI_HUB_PAGE_LIMIT", value)
 
     assert Settings().page_limit == int(value)
+
+
+def test_settings_command_timeout_read_from_env_and_promised_by_commands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from starlette.datastructures import State
+
+    from hub.modules.commands.runner import command_settings, reported_timeout
+
+    monkeypatch.setenv("OCPI_HUB_COMMAND_TIMEOUT", "7.5")
+    monkeypatch.setenv("OCPI_HUB_PARTNER_TIMEOUT", "2")
+    state = State()
+    state.settings = Settings()
+    assert command_settings(state).command_timeout == 7.5
+    assert reported_timeout(state) == 10  # the charger's time plus the time to POST the result, rounded up

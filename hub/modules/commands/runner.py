@@ -10,8 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,10 +23,9 @@ log = logging.getLogger("hub.commands")
 Work = Callable[[], Coroutine[Any, Any, None]]
 
 
-class CommandSettings(BaseSettings):
-    """`OCPI_HUB_COMMAND_TIMEOUT`: kept beside the module until it joins hub.config.Settings."""
-
-    model_config = SettingsConfigDict(env_prefix="OCPI_HUB_", env_file=".env", extra="ignore")
+class CommandSettings(BaseModel):
+    """How long we wait for chargers; from `OCPI_HUB_COMMAND_TIMEOUT` (hub.config.Settings) unless a test
+    sets `app.state.command_settings`."""
 
     command_timeout: float = Field(
         default=30.0,
@@ -82,7 +80,8 @@ def runner(state: State) -> TaskRunner:
 def command_settings(state: State) -> CommandSettings:
     existing: CommandSettings | None = getattr(state, "command_settings", None)
     if existing is None:
-        existing = CommandSettings()
+        settings: Settings = state.settings
+        existing = CommandSettings(command_timeout=settings.command_timeout)
         state.command_settings = existing
     return existing
 
