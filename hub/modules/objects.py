@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -26,6 +26,7 @@ from hub.tables.objects import OwnedObject
 
 R = TypeVar("R", bound=OwnedObject)
 M = TypeVar("M", bound=BaseModel)
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,17 @@ class Owner:
 
     def __str__(self) -> str:
         return f"{self.country_code}*{self.party_id}"
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who writes: a partner pushing its objects, or our own data (partner_id None), which is stamped."""
+
+    partner_id: int | None
+
+    @property
+    def local(self) -> bool:
+        return self.partner_id is None
 
 
 def key(object_id: str) -> str:
@@ -266,6 +278,18 @@ async def require_owner(session: AsyncSession, caller: Caller, country_code: str
     if not any(r.country_code == owner.country_code and r.party_id == owner.party_id for r in roles):
         raise ObjectNotFoundError(f"{owner} is not one of your credentials roles")
     return owner
+
+
+async def partner_service(
+    session: AsyncSession,
+    caller: Caller,
+    country_code: str,
+    party_id: str,
+    service: Callable[[AsyncSession, Owner, Writer], S],
+) -> S:
+    """A Receiver interface's service for the URL's owner party, written to by the calling partner."""
+    owner = await require_owner(session, caller, country_code, party_id)
+    return service(session, owner, Writer(partner_id=caller.partner_id))
 
 
 def check_same(field: str, url_value: str, body_value: Any) -> None:

@@ -15,8 +15,8 @@ from hub.config import Settings
 from hub.db import SessionMaker
 from hub.errors import OcpiError, describe_validation_errors
 from hub.modules.local_parties import owners_with_role
-from hub.modules.locations.service import LocationService, Writer
-from hub.modules.objects import Owner
+from hub.modules.locations.service import LocationService
+from hub.modules.objects import Owner, Writer
 from hub.modules.tariffs.service import TariffService
 from hub.modules.tokens.repository import token_id
 from hub.modules.tokens.service import TokenService

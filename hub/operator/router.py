@@ -12,8 +12,8 @@ from hub.admin.router import SessionMakerDep, require_admin
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import AdminBadRequestError, AdminNotFoundError
 from hub.modules.local_parties import cpo_owners, owners_with_role
-from hub.modules.locations.service import LocationService, Writer
-from hub.modules.objects import Owner, object_response, validate
+from hub.modules.locations.service import LocationService
+from hub.modules.objects import Owner, Writer, object_response, validate
 from hub.modules.tariffs.service import TariffService
 from hub.modules.tokens.service import AuthorizationPolicy, TokenService
 from hub.ocpi.base import format_datetime, utc_now

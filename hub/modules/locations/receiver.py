@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep
-from hub.modules.locations.service import LocationService, Writer
-from hub.modules.objects import object_response, require_owner
+from hub.modules.locations.service import LocationService
+from hub.modules.objects import object_response, partner_service
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.locations import EVSE, Connector, ConnectorPatch, EVSEPatch, Location, LocationPatch
 from hub.transport import ocpi_response
@@ -21,8 +21,7 @@ CONNECTOR = EVSE_PATH + "/{connector_id}"
 async def _service(
     session: SessionDep, caller: CallerDep, country_code: str, party_id: str
 ) -> LocationService:
-    owner = await require_owner(session, caller, country_code, party_id)
-    return LocationService(session, owner, Writer(partner_id=caller.partner_id))
+    return await partner_service(session, caller, country_code, party_id, LocationService)
 
 
 def _created(created: bool) -> Response:

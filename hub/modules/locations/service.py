@@ -7,7 +7,6 @@ with the time of the change, and only when something changed, so re-importing th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from hub.errors import InvalidParametersError, ObjectNotFoundError, UnknownLocat
 from hub.modules.objects import (
     ObjectRepository,
     Owner,
+    Writer,
     check_same,
     from_json,
     key,
@@ -31,17 +31,6 @@ from hub.ocpi.v221.locations import EVSE, Connector, ConnectorPatch, EVSEPatch, 
 from hub.tables import LocationRecord
 
 MODULE = "locations"
-
-
-@dataclass(frozen=True)
-class Writer:
-    """Who writes: a partner pushing its objects, or our own data (partner_id None), which is stamped."""
-
-    partner_id: int | None
-
-    @property
-    def local(self) -> bool:
-        return self.partner_id is None
 
 
 def repository(session: AsyncSession) -> ObjectRepository[LocationRecord]:

@@ -11,8 +11,7 @@ from hub.admin.router import require_admin
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import AdminNotFoundError
 from hub.modules.local_parties import cpo_owners
-from hub.modules.locations.service import Writer
-from hub.modules.objects import Owner, object_response, validate
+from hub.modules.objects import Owner, Writer, object_response, validate
 from hub.modules.sessions.service import SessionService
 from hub.ocpi.base import format_datetime, utc_now
 from hub.ocpi.v221.sessions import Session

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep
-from hub.modules.locations.service import Writer
-from hub.modules.objects import object_response, require_owner
+from hub.modules.objects import object_response, partner_service
 from hub.modules.sessions.service import SessionService
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.sessions import Session, SessionPatch
@@ -20,8 +19,7 @@ SESSION = "/{country_code}/{party_id}/{session_id}"
 async def _service(
     session: SessionDep, caller: CallerDep, country_code: str, party_id: str
 ) -> SessionService:
-    owner = await require_owner(session, caller, country_code, party_id)
-    return SessionService(session, owner, Writer(partner_id=caller.partner_id))
+    return await partner_service(session, caller, country_code, party_id, SessionService)
 
 
 @router.get(SESSION, response_model=OcpiResponse[Session])

@@ -13,9 +13,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError, UnknownLocationError
-from hub.modules.locations.service import Writer
 from hub.modules.locations.service import repository as location_repository
-from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, to_json, validate
+from hub.modules.objects import ObjectRepository, Owner, Writer, check_same, from_json, key, to_json, validate
 from hub.modules.tariffs.service import repository as tariff_repository
 from hub.ocpi.base import format_datetime, parse_datetime, utc_now
 from hub.ocpi.envelope import dump

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep
-from hub.modules.locations.service import Writer
-from hub.modules.objects import object_response, require_owner
+from hub.modules.objects import object_response, partner_service
 from hub.modules.tariffs.service import TariffService
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.tariffs import Tariff
@@ -18,8 +17,7 @@ TARIFF = "/{country_code}/{party_id}/{tariff_id}"
 
 
 async def _service(session: SessionDep, caller: CallerDep, country_code: str, party_id: str) -> TariffService:
-    owner = await require_owner(session, caller, country_code, party_id)
-    return TariffService(session, owner, Writer(partner_id=caller.partner_id))
+    return await partner_service(session, caller, country_code, party_id, TariffService)
 
 
 @router.get(TARIFF, response_model=OcpiResponse[Tariff])

@@ -8,8 +8,16 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError
-from hub.modules.locations.service import Writer
-from hub.modules.objects import ObjectRepository, Owner, check_same, from_json, key, same_content, to_json
+from hub.modules.objects import (
+    ObjectRepository,
+    Owner,
+    Writer,
+    check_same,
+    from_json,
+    key,
+    same_content,
+    to_json,
+)
 from hub.ocpi.base import format_datetime, parse_datetime, utc_now
 from hub.ocpi.envelope import dump
 from hub.ocpi.v221.tariffs import Tariff

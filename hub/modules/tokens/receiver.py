@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep
-from hub.modules.locations.service import Writer
-from hub.modules.objects import object_response, require_owner
+from hub.modules.objects import object_response, partner_service
 from hub.modules.tokens.service import TokenService
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.tokens import Token, TokenPatch, TokenType
@@ -25,8 +24,7 @@ TypeQuery = Annotated[
 
 
 async def _service(session: SessionDep, caller: CallerDep, country_code: str, party_id: str) -> TokenService:
-    owner = await require_owner(session, caller, country_code, party_id)
-    return TokenService(session, owner, Writer(partner_id=caller.partner_id))
+    return await partner_service(session, caller, country_code, party_id, TokenService)
 
 
 @router.get(TOKEN, response_model=OcpiResponse[Token])

@@ -19,8 +19,7 @@ from hub.errors import (
     ObjectNotFoundError,
     UnknownTokenError,
 )
-from hub.modules.locations.service import Writer
-from hub.modules.objects import Owner, check_same, from_json, key, same_content, to_json, validate
+from hub.modules.objects import Owner, Writer, check_same, from_json, key, same_content, to_json, validate
 from hub.modules.tokens.repository import TokenRepository, token_id
 from hub.ocpi.base import (
     CiString36,
