@@ -47,6 +47,27 @@ class Settings(BaseSettings):
         default=100, ge=1, le=1000, description="maximum page size of list GETs (X-Limit)"
     )
     log_level: str = Field(default="info")
+    push_give_up_after: float = Field(
+        default=900.0,
+        gt=0,
+        description="seconds a push of a Location, Tariff, Token or Session is retried before the partner's "
+        "module is marked needs-resync (CDRs and command results are retried until accepted)",
+    )
+    push_max_backoff: float = Field(
+        default=300.0, gt=0, description="longest wait in seconds between two attempts of one push"
+    )
+    push_poll_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="seconds between the delivery worker's looks at the outbox when nothing woke it",
+    )
+    push_worker: bool = Field(
+        default=True,
+        description="run the delivery worker inside `ocpi-hub serve` (off: run `ocpi-hub worker`)",
+    )
+    outbox_retention: float = Field(
+        default=86400.0, gt=0, description="seconds delivered pushes and their attempts are kept"
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.signals import ChangeSignal, session_info
+
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
@@ -66,8 +68,10 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(async_url(url), pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def create_sessionmaker(engine: AsyncEngine, signal: ChangeSignal | None = None) -> SessionMaker:
+    """Sessions on `engine`; with a `signal`, those that commit changes wake its waiters."""
+    info = session_info(signal) if signal is not None else None
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

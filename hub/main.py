@@ -20,6 +20,7 @@ from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
 from hub.operator import router as operator
 from hub.partners.client import PartnerClient
+from hub.signals import ChangeSignal
 from hub.transport import RequestIdMiddleware
 
 
@@ -54,7 +55,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.signal = ChangeSignal()
+    app.state.sessionmaker = create_sessionmaker(engine, app.state.signal)
     app.state.partner_client = PartnerClient(http, timeout=settings.partner_timeout)
     app.state.modules = modules
     # The port through which commands reach chargers (the OCPP adapters implement it); None: no chargers.
