@@ -50,6 +50,9 @@ def _register_command_app() -> None:
     from hub.cli_commands import app as commands_app
 
     app.add_typer(commands_app, name="command")
+    from hub.cli_feeds import app as feeds_app
+
+    app.add_typer(feeds_app, name="feed-token")
 
 
 class CliError(Exception):

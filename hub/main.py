@@ -15,6 +15,7 @@ from hub.admin import router as admin
 from hub.config import Settings
 from hub.db import create_engine, create_sessionmaker
 from hub.errors import install_error_handlers
+from hub.feeds import router as feeds
 from hub.modules import IMPLEMENTED, registry
 from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
@@ -66,6 +67,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(operator.router)
+    app.include_router(feeds.router)
     app.include_router(versions.router)
     registry.mount(app, modules)
     return app
