@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hub.ocpi.base import CountryCode, PartyId, String100, Url
-from hub.ocpi.enums import Role, RoleIn
+from hub.ocpi.enums import InterfaceRole, ModuleID, Role, RoleIn
 
 OCPI_VERSION = "2.2.1"
 
@@ -26,6 +28,37 @@ class LocalParty(BaseModel):
 
 
 DEFAULT_PARTIES = [LocalParty(country_code="NL", party_id="GWY", role=Role.CPO, name="ocpi-hub")]
+
+# Every module this build implements, both interface roles (the default of OCPI_HUB_MODULES).
+ALL_MODULES: tuple[str, ...] = tuple(module.value for module in ModuleID)
+
+
+def parse_module_switches(value: Any) -> tuple[str, ...]:
+    """OCPI_HUB_MODULES: module ids, each optionally `:SENDER` or `:RECEIVER`, separated by commas or spaces
+    (or a JSON list). Returned normalised: `locations`, `tariffs:RECEIVER`."""
+    if isinstance(value, str):
+        text = value.strip()
+        items: list[Any] = json.loads(text) if text.startswith("[") else text.replace(",", " ").split()
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError("must be a list of module ids, e.g. credentials,locations,tariffs:RECEIVER")
+    known = ", ".join(ALL_MODULES)
+    switches: list[str] = []
+    for item in items:
+        module, _, role = str(item).strip().partition(":")
+        if module.lower() not in ALL_MODULES:
+            raise ValueError(f"unknown module {module!r} (known: {known})")
+        entry = module.lower()
+        if role:
+            if role.upper() not in (InterfaceRole.SENDER, InterfaceRole.RECEIVER):
+                raise ValueError(f"{item!r}: the interface role after ':' must be SENDER or RECEIVER")
+            entry += f":{role.upper()}"
+        if entry not in switches:
+            switches.append(entry)
+    if not switches:
+        raise ValueError(f"must list at least one module (known: {known})")
+    return tuple(switches)
 
 
 class Settings(BaseSettings):
@@ -68,6 +101,11 @@ class Settings(BaseSettings):
     outbox_retention: float = Field(
         default=86400.0, gt=0, description="seconds delivered pushes and their attempts are kept"
     )
+    modules: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=ALL_MODULES,
+        description="modules announced in the version details and served, e.g. `credentials,locations,"
+        "tariffs:RECEIVER` (a module alone means both interface roles); credentials is always on",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -76,6 +114,11 @@ class Settings(BaseSettings):
         if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
             raise ValueError("must be an http:// or https:// URL")
         return value.strip().rstrip("/")
+
+    @field_validator("modules", mode="before")
+    @classmethod
+    def _module_switches(cls, value: Any) -> tuple[str, ...]:
+        return parse_module_switches(value)
 
     @field_validator("admin_token")
     @classmethod
@@ -90,6 +133,12 @@ class Settings(BaseSettings):
         if len(set(keys)) != len(keys):
             raise ValueError("OCPI_HUB_PARTIES lists the same role, country_code and party_id twice")
         return self
+
+    def module_switched_on(self, module: ModuleID, role: InterfaceRole) -> bool:
+        """Is this module's interface role announced and served? Credentials always is (every party needs it)."""
+        if module == ModuleID.CREDENTIALS:
+            return True
+        return module.value in self.modules or f"{module.value}:{role.value}" in self.modules
 
     @property
     def versions_url(self) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Depends, FastAPI
 
@@ -42,9 +42,23 @@ class OcpiModule:
         return [(role, router) for role, router in pairs if router is not None]
 
 
-def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
-    """Mount every interface of every module, with the transport rules of its kind."""
+def switched_on(settings: Settings, modules: tuple[OcpiModule, ...]) -> tuple[OcpiModule, ...]:
+    """The modules with only the interface roles OCPI_HUB_MODULES switches on; a module with none left is
+    dropped with its extra routers (DESIGN: a module/role is announced only when it is switched on)."""
+    kept: list[OcpiModule] = []
     for module in modules:
+        sender = module.sender if settings.module_switched_on(module.id, InterfaceRole.SENDER) else None
+        receiver = module.receiver if settings.module_switched_on(module.id, InterfaceRole.RECEIVER) else None
+        if sender is None and receiver is None:
+            continue
+        kept.append(replace(module, sender=sender, receiver=receiver))
+    return tuple(kept)
+
+
+def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
+    """Mount every switched-on interface of every module (by `app.state.settings`), with the transport rules
+    of its kind."""
+    for module in switched_on(app.state.settings, modules):
         routing = Depends(routing_headers) if module.functional else Depends(no_routing_headers)
         for role, router in module.interfaces():
             app.include_router(
@@ -58,11 +72,11 @@ def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
 
 
 def endpoints(settings: Settings, modules: tuple[OcpiModule, ...]) -> list[Endpoint]:
-    """The version details' endpoints: one per (module, interface role) we implement and play."""
+    """The version details' endpoints: one per (module, interface role) we implement, switch on and play."""
     roles = {party.role for party in settings.parties}
     return [
         Endpoint(identifier=module.id, role=role, url=f"{settings.base_url}{module.path(role)}")
-        for module in modules
+        for module in switched_on(settings, modules)
         for role, _router in module.interfaces()
         if not (
             role == InterfaceRole.SENDER
