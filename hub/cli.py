@@ -53,6 +53,9 @@ def _register_command_app() -> None:
     from hub.cli_feeds import app as feeds_app
 
     app.add_typer(feeds_app, name="feed-token")
+    from hub.cli_conformance import conformance
+
+    app.command("conformance")(conformance)
 
 
 class CliError(Exception):
