@@ -101,14 +101,19 @@ async def test_resume_replays_exactly_the_missed_status_events_then_continues_li
     renamed["evses"].append(make_evse(evse_uid("LOC1", 3)))
     await feed_hub.admin("PUT", "LOC1", renamed)
     put = await feed_hub.last_event_id()
+    # A Location PATCH gives the status of each EVSE it lists.
+    reserved = {**(await feed_hub.stored())["evses"][0], "status": "RESERVED"}
+    await feed_hub.admin("PATCH", "LOC1", {"evses": [reserved]})
+    patch = await feed_hub.last_event_id()
     removed = await feed_hub.set_status("REMOVED", evse=3)
 
     async with feed_hub.stream(token, headers={"Last-Event-ID": seen}) as events:
-        replayed = [await events.next() for _ in range(4)]
+        replayed = [await events.next() for _ in range(5)]
         assert [(e.id, status_of(e)) for e in replayed] == [
             (str(charging), ("LOC1", "LOC1-1", "CHARGING")),
             (None, ("LOC1", "LOC1-2", "INOPERATIVE")),
             (str(put), ("LOC1", "LOC1-3", "AVAILABLE")),
+            (str(patch), ("LOC1", "LOC1-1", "RESERVED")),
             (str(removed), ("LOC1", "LOC1-3", "REMOVED")),
         ]
         assert replayed[0].json()["location"]["name"] == "Renamed"
@@ -117,7 +122,7 @@ async def test_resume_replays_exactly_the_missed_status_events_then_continues_li
         assert (event.id, status_of(event)) == (str(live), ("LOC1", "LOC1-2", "AVAILABLE"))
 
     # Clients that cannot send the header give the id as a query parameter.
-    async with feed_hub.stream(token, params={"last_event_id": str(put)}) as events:
+    async with feed_hub.stream(token, params={"last_event_id": str(patch)}) as events:
         event = await events.next()
         assert (event.id, status_of(event)) == (str(removed), ("LOC1", "LOC1-3", "REMOVED"))
 
