@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from hub.ocpi.base import format_datetime, utc_now
 
@@ -60,10 +61,13 @@ class QuietServer(uvicorn.Server):
 
 
 class LocalServer:
-    """A Starlette app served by uvicorn on a socket bound before start, so it accepts from the first moment."""
+    """An ASGI app served by uvicorn on a socket bound before start, so it accepts from the first moment."""
 
-    def __init__(self, app: Starlette, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and without it every
+        # response waits out the peer's delayed ACK (about 40 ms).
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.socket.listen(128)

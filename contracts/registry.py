@@ -34,6 +34,23 @@ VERSIONS = "versions"
 TRANSPORT = "transport"
 HUB = "hub"
 
+# Run and report order within a phase: the configuration modules, then the functional modules in the order they
+# depend on each other (Sessions and CDRs take place at the Location the Locations checks pushed).
+MODULE_ORDER = [
+    VERSIONS,
+    TRANSPORT,
+    "credentials",
+    "locations",
+    "tariffs",
+    "sessions",
+    "cdrs",
+    "tokens",
+    "commands",
+    "chargingprofiles",
+    "hubclientinfo",
+    HUB,
+]
+
 
 @dataclass(frozen=True)
 class Check:
@@ -99,7 +116,7 @@ def check(
 
 
 def all_checks() -> list[Check]:
-    """Every check, in run order (phase, then registration order)."""
+    """Every check, in run order: phase, module (MODULE_ORDER), then registration order."""
     import contracts.checks  # noqa: F401 - registers every check module
 
-    return sorted(CHECKS, key=lambda c: c.phase)
+    return sorted(CHECKS, key=lambda c: (c.phase, MODULE_ORDER.index(c.module)))

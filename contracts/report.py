@@ -11,24 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from contracts.registry import HUB, TRANSPORT, VERSIONS
+from contracts.registry import MODULE_ORDER
 from contracts.result import CheckResult, Outcome
 from contracts.runner import Report
 
-GROUP_ORDER = [
-    VERSIONS,
-    TRANSPORT,
-    "credentials",
-    "locations",
-    "tariffs",
-    "sessions",
-    "cdrs",
-    "tokens",
-    "commands",
-    "chargingprofiles",
-    "hubclientinfo",
-    HUB,
-]
+GROUP_ORDER = MODULE_ORDER
 MARKS = {Outcome.PASS: ("✓", "green"), Outcome.FAIL: ("✗", "bold red"), Outcome.NOT_APPLICABLE: ("○", "dim")}
 
 

@@ -129,7 +129,7 @@ async def result_posted(ctx: Context) -> None:
     "commands.sender.result_endpoint_answers",
     module=MODULE,
     role=SENDER,
-    spec=(FILE, "eMSP Interface", "mod_commands_emsp_interface"),
+    spec=(FILE, "Sender Interface", "mod_commands_emsp_interface"),
     read_only=False,
 )
 async def result_endpoint(ctx: Context) -> None:

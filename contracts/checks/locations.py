@@ -49,7 +49,7 @@ async def _first_location(ctx: Context) -> dict[str, Any]:
     "locations.sender.object_get",
     module=MODULE,
     role=SENDER,
-    spec=(FILE, "GET Method", "mod_locations_get_object_request_parameters"),
+    spec=(FILE, "GET Object: Request Parameters", "mod_locations_get_object_request_parameters"),
 )
 async def sender_object_get(ctx: Context) -> None:
     """GET of one Location, EVSE and Connector answers that object (not a list), valid and with the same id."""
