@@ -1,5 +1,6 @@
-"""A small, correct OCPI 2.2.1 CPO (credentials, Locations Sender, Commands Receiver) served over real HTTP, into
-which a test plants named defects the conformance suite must find."""
+"""A small, correct OCPI 2.2.1 CPO (credentials, Locations Sender, Commands Receiver), or Hub (credentials and
+routing of Locations, Sessions and Tariffs GETs), served over real HTTP, into which a test plants named defects
+the conformance suite must find."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import base64
 import binascii
 import secrets
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,10 +35,13 @@ DEFECTS = frozenset(
         "offset_ignored",  # offset is not applied
         "token_a_reusable",  # token A keeps working after registration
         "no_command_result",  # ACCEPTED commands never get a CommandResult
+        "hub_keeps_request_id",  # a routed request is forwarded with the requester's X-Request-ID
+        "hub_lists_parties",  # a Hub's credentials list a connected party besides the HUB role
     }
 )
 PARTY = Party("FK", "CPO")
 PAGE = 2
+FORWARD_TIMEOUT = 0.3  # seconds the fake hub waits for a receiver before answering 4002
 STAMPS = ["2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z", "2024-05-01T12:00:00Z"]
 
 
@@ -63,13 +68,16 @@ class RequestIds:
 class FakeCpo:
     """State of one fake platform: its tokens, the registered client, and the planted defects."""
 
-    def __init__(self, defects: set[str] | frozenset[str] = frozenset()) -> None:
+    def __init__(self, defects: set[str] | frozenset[str] = frozenset(), *, hub: bool = False) -> None:
         unknown = set(defects) - DEFECTS
         assert not unknown, f"unknown defects {unknown}"
         self.defects = set(defects)
         self.token_a = secrets.token_urlsafe(16)
         self.tokens: dict[str, str] = {self.token_a: "A"}
         self.client_token: str | None = None
+        self.hub = hub
+        self.client_party: tuple[str, str] | None = None
+        self.client_endpoints: list[dict[str, Any]] = []
         self.base_url = ""
         self.tasks: set[asyncio.Task[None]] = set()
         self.sites = [samples.location(PARTY, f"L{i}", f"E{i}", "1", stamp) for i, stamp in enumerate(STAMPS)]
@@ -120,16 +128,12 @@ class FakeCpo:
         if self._caller(request) is None:
             return self._refused()
         base = f"{self.base_url}/ocpi/2.2.1"
-        return self._reply(
-            {
-                "version": "2.2.1",
-                "endpoints": [
-                    {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
-                    {"identifier": "locations", "role": "SENDER", "url": f"{base}/locations"},
-                    {"identifier": "commands", "role": "RECEIVER", "url": f"{base}/commands"},
-                ],
-            }
-        )
+        modules = ("locations", "sessions", "tariffs") if self.hub else ("locations",)
+        endpoints = [{"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"}]
+        endpoints += [{"identifier": m, "role": "SENDER", "url": f"{base}/{m}"} for m in modules]
+        if not self.hub:
+            endpoints.append({"identifier": "commands", "role": "RECEIVER", "url": f"{base}/commands"})
+        return self._reply({"version": "2.2.1", "endpoints": endpoints})
 
     def _credentials(self, token: str) -> dict[str, Any]:
         role = {
@@ -138,7 +142,11 @@ class FakeCpo:
             "party_id": "CPO",
             "country_code": "FK",
         }
-        return {"token": token, "url": f"{self.base_url}/ocpi/versions", "roles": [role]}
+        roles = [role]
+        if self.hub:
+            hub_role = {**role, "role": "HUB", "party_id": "HUB", "business_details": {"name": "Fake Hub"}}
+            roles = [hub_role, role] if "hub_lists_parties" in self.defects else [hub_role]
+        return {"token": token, "url": f"{self.base_url}/ocpi/versions", "roles": roles}
 
     async def _fetch_client(self, body: Any) -> int | None:
         """The client's versions and details with its token; an OCPI error code when that fails."""
@@ -164,6 +172,9 @@ class FakeCpo:
         if not any(e.get("identifier") == "credentials" for e in endpoints):
             return 3003
         self.client_token = body["token"]
+        self.client_endpoints = endpoints
+        first = (body.get("roles") or [{}])[0]
+        self.client_party = (str(first.get("country_code")).upper(), str(first.get("party_id")).upper())
         return None
 
     def _issue(self, old: str | None) -> str:
@@ -205,6 +216,8 @@ class FakeCpo:
     async def locations(self, request: Request) -> Response:
         if self._caller(request) != "C":
             return self._refused()
+        if (routed := await self._route(request, "locations", "")) is not None:
+            return routed
         q = request.query_params
         date_from = parse_datetime(q["date_from"]) if "date_from" in q else None
         date_to = parse_datetime(q["date_to"]) if "date_to" in q else None
@@ -236,6 +249,8 @@ class FakeCpo:
     async def location_object(self, request: Request) -> Response:
         if self._caller(request) != "C":
             return self._refused()
+        if (routed := await self._route(request, "locations", "/" + request.path_params["path"])) is not None:
+            return routed
         parts = request.path_params["path"].split("/")
         found: Any = next((loc for loc in self.sites if loc["id"] == parts[0]), None)
         for child, field in zip(parts[1:], ("evses", "connectors"), strict=False):
@@ -272,6 +287,55 @@ class FakeCpo:
         async with httpx.AsyncClient(timeout=5) as http:
             await http.post(url, json={"result": "UNKNOWN_RESERVATION"}, headers=auth)
 
+    # --- Hub routing -----------------------------------------------------------------------------
+
+    async def _route(self, request: Request, module: str, rest: str) -> Response | None:
+        """Forward a request addressed with OCPI-to-* to the registered client (the hub's only party)."""
+        to = (request.headers.get("ocpi-to-country-code"), request.headers.get("ocpi-to-party-id"))
+        if not self.hub or to == (None, None):
+            return None
+        if tuple(str(v).upper() for v in to) != self.client_party:
+            return self._reply(None, 4001)
+        url = next(
+            (
+                e["url"]
+                for e in self.client_endpoints
+                if e.get("identifier") == module and e.get("role") == "SENDER"
+            ),
+            None,
+        )
+        if url is None or self.client_token is None:
+            return self._reply(None, 4001)
+        keep = "hub_keeps_request_id" in self.defects
+        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("ocpi-")}
+        headers |= {
+            "Authorization": "Token " + base64.b64encode(self.client_token.encode()).decode(),
+            "X-Request-ID": request.headers["x-request-id"] if keep else str(uuid.uuid4()),
+            "X-Correlation-ID": request.headers["x-correlation-id"],
+        }
+        try:
+            async with httpx.AsyncClient(timeout=FORWARD_TIMEOUT) as http:
+                answer = await http.get(url + rest, headers=headers, params=dict(request.query_params))
+        except httpx.TimeoutException:
+            return self._reply(None, 4002)
+        except httpx.TransportError:
+            return self._reply(None, 4003)
+        return JSONResponse(answer.json(), answer.status_code)
+
+    async def empty_list(self, request: Request) -> Response:
+        if self._caller(request) != "C":
+            return self._refused()
+        module = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        if (routed := await self._route(request, module, "")) is not None:
+            return routed
+        return self._reply([], headers={"X-Total-Count": "0", "X-Limit": str(PAGE)})
+
+    async def routed_object(self, request: Request) -> Response:
+        if self._caller(request) != "C":
+            return self._refused()
+        routed = await self._route(request, request.path_params["module"], "/" + request.path_params["path"])
+        return routed if routed is not None else self._reply(None, 2000, 404)
+
     async def unknown(self, request: Request) -> Response:
         return self._reply(None, 2000, 404)
 
@@ -283,6 +347,9 @@ class FakeCpo:
             Route("/ocpi/2.2.1/locations", self.locations),
             Route("/ocpi/2.2.1/locations/{path:path}", self.location_object),
             Route("/ocpi/2.2.1/commands/{command}", self.command, methods=["POST"]),
+            Route("/ocpi/2.2.1/sessions", self.empty_list),
+            Route("/ocpi/2.2.1/tariffs", self.empty_list),
+            Route("/ocpi/2.2.1/{module}/{path:path}", self.routed_object),
             Route("/{path:path}", self.unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
         return RequestIds(Starlette(routes=routes))

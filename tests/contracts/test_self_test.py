@@ -26,11 +26,11 @@ async def serving(fake: FakeCpo) -> AsyncIterator[str]:
         await server.stop()
 
 
-async def check_fake(defects: set[str]) -> Report:
-    fake = FakeCpo(defects)
+async def check_fake(defects: set[str], *, hub: bool = False) -> Report:
+    fake = FakeCpo(defects, hub=hub)
     async with serving(fake) as versions_url:
         return await run(
-            RunConfig(versions_url=versions_url, token=fake.token_a, result_wait=2.0, timeout=5.0)
+            RunConfig(versions_url=versions_url, token=fake.token_a, result_wait=1.0, timeout=5.0)
         )
 
 
@@ -86,5 +86,34 @@ async def test_planted_defect_fails_the_checks_it_violates_and_no_other(
     defect: str, violated: set[str]
 ) -> None:
     report = await check_fake({defect})
+
+    assert failed(report) == violated
+
+
+HUB_CHECKS = {
+    "credentials.hub_reports_only_hub",
+    "hub.routing_unknown_receiver_4001",
+    "hub.routing_forwards_request",
+    "hub.routing_timeout_4002",
+    "hub.routing_not_connected_4003",
+}
+
+
+async def test_fake_hub_passes_the_routing_checks() -> None:
+    report = await check_fake(set(), hub=True)
+
+    assert failed(report) == set(), [(r.name, r.message) for r in report.results if r.outcome == Outcome.FAIL]
+    assert {r.name for r in report.results if r.outcome == Outcome.PASS} >= HUB_CHECKS
+
+
+@pytest.mark.parametrize(
+    ("defect", "violated"),
+    [
+        ("hub_keeps_request_id", {"hub.routing_forwards_request"}),
+        ("hub_lists_parties", {"credentials.hub_reports_only_hub", COVERAGE}),
+    ],
+)
+async def test_planted_hub_defect_fails_its_check(defect: str, violated: set[str]) -> None:
+    report = await check_fake({defect}, hub=True)
 
     assert failed(report) == violated
