@@ -6,6 +6,7 @@ from contracts.checks import (  # noqa: F401 - imported to register their checks
     commands,
     coverage,
     credentials,
+    dependencies,
     hub_client_info,
     lists,
     locations,

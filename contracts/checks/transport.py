@@ -135,3 +135,22 @@ async def timestamp_format(ctx: Context) -> None:
     if bad:
         problem = datetime_problem((bad[0].envelope or {}).get("timestamp"))
         fail(_offenders(bad, "timestamp") + f"; first: {problem}", bad[0].exchange)
+
+
+# status_codes.asciidoc: "Custom status code range values SHALL NOT be used by standard OCPI module", so every
+# module this suite calls answers one of these.
+STANDARD_CODES = {1000, 2000, 2001, 2002, 2003, 2004, 3000, 3001, 3002, 3003, 4000, 4001, 4002, 4003}
+
+
+@check(
+    "transport.status_codes_standard",
+    module=TRANSPORT,
+    spec=("status_codes.asciidoc", "Status codes", "status_codes_status_codes"),
+    phase=Phase.REVIEW,
+)
+async def status_codes_standard(ctx: Context) -> None:
+    """Every status_code of the run is one the spec defines (custom x9xx codes are not for standard modules)."""
+    bad = [r for r in ctx.client.log if r.status_code is not None and r.status_code not in STANDARD_CODES]
+    if bad:
+        codes = sorted({r.status_code or 0 for r in bad})
+        fail(_offenders(bad, "status_code not defined by the spec") + f"; codes: {codes}", bad[0].exchange)

@@ -128,7 +128,8 @@ class FakeCpo:
         if self._caller(request) is None:
             return self._refused()
         base = f"{self.base_url}/ocpi/2.2.1"
-        modules = ("locations", "sessions", "tariffs") if self.hub else ("locations",)
+        # Commands depend on Locations and Sessions (mod_commands_commands_module).
+        modules = ("locations", "sessions", "tariffs") if self.hub else ("locations", "sessions")
         endpoints = [{"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"}]
         endpoints += [{"identifier": m, "role": "SENDER", "url": f"{base}/{m}"} for m in modules]
         if not self.hub:

@@ -5,13 +5,13 @@ interface without checks fails the coverage check."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import SecretStr, ValidationError
+from typer.testing import CliRunner
 
 from contracts import registry, samples
 from contracts.callbacks import LocalServer
@@ -20,6 +20,7 @@ from contracts.context import Context, Endpoint, Party, RunConfig
 from contracts.http import OcpiClient
 from contracts.result import CheckFailedError, Outcome
 from contracts.runner import run
+from hub.cli import app
 from hub.config import LocalParty, Settings
 from hub.deps import CallerDep
 from hub.main import create_app
@@ -30,7 +31,6 @@ from hub.ocpi.enums import ModuleID, Role
 from hub.transport import ocpi_response
 from tests.conftest import ADMIN_TOKEN, Platform, invite, make_settings, ocpi_auth
 from tests.network import PeerNetwork
-from tests.processes import cli_env, run_cli
 
 # --- OCPI_HUB_MODULES ------------------------------------------------------------------------------
 
@@ -85,12 +85,12 @@ def test_modules_setting_refuses_unknown_ids_by_name(value: str, message: str) -
         Settings.model_validate({"modules": value})
 
 
-def test_cli_reports_a_bad_modules_setting_in_one_line(tmp_path: Path) -> None:
-    env = cli_env(tmp_path / "hub.db", OCPI_HUB_MODULES="locations,nosuch")
+def test_cli_reports_a_bad_modules_setting_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCPI_HUB_MODULES", "locations,nosuch")
 
-    result = run_cli(["migrate"], env, tmp_path)
+    result = CliRunner().invoke(app, ["migrate"])
 
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "error: invalid configuration: OCPI_HUB_MODULES: Value error, unknown module 'nosuch' (known: "
         "cdrs, chargingprofiles, commands, credentials, hubclientinfo, locations, sessions, tariffs, tokens)"

@@ -9,42 +9,62 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
 from contracts.callbacks import closed_port
+from hub.cli import app
 from tests.contracts.fake_endpoint import FakeCpo
 from tests.contracts.test_self_test import serving
 from tests.processes import cli_env, run_cli
 
 
-def conformance(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    result = run_cli(["conformance", *args], cli_env(tmp_path / "unused.db"), tmp_path)
-    return result.returncode, result.stdout, result.stderr
+def conformance(*args: str) -> Result:
+    return CliRunner().invoke(app, ["conformance", *args])
+
+
+def test_unreachable_endpoint_is_one_error_line_and_exit_2_from_a_real_process(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/ocpi/versions"
+
+    result = run_cli(
+        ["conformance", "--versions-url", url, "--token", "token-a"], cli_env(tmp_path / "x.db"), tmp_path
+    )
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot reach {url}: ConnectError: All connection attempts failed"
+    ]
 
 
 @pytest.mark.parametrize(
-    ("url", "error"),
+    ("args", "error"),
     [
-        ("ftp://partner.example/versions", "error: --versions-url must be an http:// or https:// URL"),
-        (f"http://127.0.0.1:{closed_port()}/ocpi/versions", "error: cannot reach http://127.0.0.1:"),
+        (
+            ["--versions-url", "ftp://partner.example/versions"],
+            "error: --versions-url must be an http:// or https:// URL",
+        ),
+        (
+            ["--versions-url", "http://x.test/v", "--modules", "locations,nosuch"],
+            "error: --modules: 'nosuch' is not a module",
+        ),
+        (
+            ["--versions-url", "http://x.test/v", "--role", "CPO,BANK"],
+            "error: --role BANK is not one of CPO, EMSP",
+        ),
+        (
+            ["--versions-url", "http://x.test/v", "--party", "NLX"],
+            "error: --party: party must look like NL*ABC",
+        ),
     ],
-    ids=["bad-url", "unreachable"],
+    ids=["bad-url", "unknown-module", "unknown-role", "bad-party"],
 )
-def test_run_that_cannot_start_is_one_error_line_and_exit_2(tmp_path: Path, url: str, error: str) -> None:
-    code, stdout, stderr = conformance(tmp_path, "--versions-url", url, "--token", "token-a")
+def test_bad_option_is_one_error_line_and_exit_2(args: list[str], error: str) -> None:
+    result = conformance(*args, "--token", "token-a")
 
-    assert code == 2
-    assert stdout == ""
-    assert len(stderr.strip().splitlines()) == 1
-    assert stderr.startswith(error)
-
-
-def test_unknown_module_option_is_refused_by_name(tmp_path: Path) -> None:
-    code, _stdout, stderr = conformance(
-        tmp_path, "--versions-url", "http://x.test/v", "--token", "t", "--modules", "locations,nosuch"
-    )
-
-    assert code == 2
-    assert stderr.startswith("error: --modules: 'nosuch' is not a module")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(error)
 
 
 async def test_failing_endpoint_exits_1_with_the_check_in_the_report(tmp_path: Path) -> None:

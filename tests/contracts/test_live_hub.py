@@ -79,14 +79,20 @@ def test_conformance_cli_against_live_hub_passes_and_unregisters(hub: HubProcess
     assert suites.get("failures") == "0"
     assert int(suites.get("tests", "0")) == len(report["results"])
     # The suite unregistered at the end.
-    partners = {p["name"]: p["status"] for p in hub.cli_json("partner", "list")}
+    admin = {"Authorization": f"Bearer {hub.admin_token}"}
+    listed = httpx.get(f"{hub.base_url}/admin/partners", headers=admin, timeout=10).json()
+    partners = {p["name"]: p["status"] for p in listed}
     assert partners["conformance"] == "UNREGISTERED"
 
 
 async def test_read_only_run_against_live_hub_sends_only_gets(hub: HubProcess) -> None:
-    invitation = hub.cli_json("partner", "invite", "--name", "existing")
     token_b = "existing-partner-token-b"
     async with CallbackServer() as callbacks, httpx.AsyncClient() as http:
+        admin = {"Authorization": f"Bearer {hub.admin_token}"}
+        invited = await http.post(
+            f"{hub.base_url}/admin/partners/invite", json={"name": "existing"}, headers=admin
+        )
+        invitation = invited.json()
         callbacks.tokens.add(token_b)
         details = (await http.get(f"{hub.base_url}/ocpi/2.2.1", headers=auth(invitation["token"]))).json()
         credentials_url = next(
