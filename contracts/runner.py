@@ -55,16 +55,18 @@ async def _get(ctx: Context, url: str, what: str) -> Reply:
     """GET with the token, trying the raw token once when Base64 is refused (the spec's NOTE on 2.1.1 peers)."""
     try:
         reply = await ctx.client.call("GET", url)
-        if reply.status == 401 and not ctx.client.raw:
+        if reply.status in (401, 403) and not ctx.client.raw:
             raw = await ctx.client.call("GET", url, raw=True)
-            if raw.status != 401:
+            if raw.status not in (401, 403):
                 ctx.client.raw = True
                 ctx.refused_base64 = reply
                 reply = raw
     except UnreachableError as exc:
         raise SetupError(f"cannot reach {url}: {exc.exchange.error}") from None
-    if reply.status == 401:
-        raise SetupError(f"{what} {url} refused the token (HTTP 401), Base64-encoded and raw: check --token")
+    if reply.status in (401, 403):
+        raise SetupError(
+            f"{what} {url} refused the token (HTTP {reply.status}), Base64-encoded and raw: check --token"
+        )
     if reply.envelope is None:
         raise SetupError(
             f"{what} {url} did not answer with an OCPI response (HTTP {reply.status}): is it an OCPI versions URL?"
