@@ -48,7 +48,13 @@ class Exchange:
     def response_line(self) -> str:
         if self.error is not None:
             return f"no answer: {self.error}"
-        return f"HTTP {self.status} {self.response_body}"
+        shown = [
+            f"{name}: {value}"
+            for name, value in self.response_headers.items()
+            if name.lower() in ("link", "x-total-count", "x-limit", "location")
+        ]
+        headers = f" [{'; '.join(shown)}]" if shown else ""
+        return f"HTTP {self.status}{headers} {self.response_body}"
 
     def to_json(self) -> dict[str, Any]:
         return {
