@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ from hub.modules import IMPLEMENTED, registry
 from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
 from hub.operator import router as operator
+from hub.outbox import router as outbox
+from hub.outbox.worker import DeliveryWorker
 from hub.partners.client import PartnerClient
 from hub.signals import ChangeSignal
 from hub.transport import RequestIdMiddleware
@@ -39,10 +42,14 @@ def create_app(
     http = httpx.AsyncClient(transport=partner_transport, headers={"User-Agent": f"ocpi-hub/{__version__}"})
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = asyncio.create_task(app.state.delivery.run()) if settings.push_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
             await http.aclose()
             await engine.dispose()
 
@@ -60,6 +67,7 @@ def create_app(
     app.state.sessionmaker = create_sessionmaker(engine, app.state.signal)
     app.state.partner_client = PartnerClient(http, timeout=settings.partner_timeout)
     app.state.modules = modules
+    app.state.delivery = DeliveryWorker(app.state.sessionmaker, http, settings, signal=app.state.signal)
     # The port through which commands reach chargers (the OCPP adapters implement it); None: no chargers.
     app.state.charger_commands = charger_commands
     install_error_handlers(app)
@@ -68,6 +76,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(operator.router)
     app.include_router(feeds.router)
+    app.include_router(outbox.router)
     app.include_router(versions.router)
     registry.mount(app, modules)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import shutil
@@ -136,6 +137,10 @@ class PlatformFactory:
     def __init__(self, network: PeerNetwork) -> None:
         self.network = network
         self.created: list[Platform] = []
+        # On: every platform made runs its delivery worker, as `ocpi-hub serve` does (tests that await
+        # pushes as they happen); off: tests deliver explicitly with `settle`.
+        self.background_delivery = False
+        self._workers: list[asyncio.Task[None]] = []
 
     def __call__(
         self, database_url: str, host: str, parties: list[LocalParty] | None = None, **create_kwargs: object
@@ -146,9 +151,14 @@ class PlatformFactory:
         client = httpx.AsyncClient(transport=self.network, base_url=settings.base_url)
         platform = Platform(app=app, client=client, settings=settings)
         self.created.append(platform)
+        if self.background_delivery:
+            self._workers.append(asyncio.get_running_loop().create_task(app.state.delivery.run()))
         return platform
 
     async def close(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
         for platform in self.created:
             await platform.client.aclose()
             await _close(platform.app)
@@ -213,3 +223,11 @@ async def connect(hub: Platform, peer: Platform) -> tuple[str, str]:
     assert peer_side.token_out is not None
     assert hub_side.token_out is not None
     return peer_side.token_out, hub_side.token_out
+
+
+async def settle(app: FastAPI) -> None:
+    """Wait for the app's background work: command tasks, then every push they and the requests queued."""
+    from hub.modules.commands.runner import runner
+
+    await runner(app.state).join()
+    await app.state.delivery.drain()

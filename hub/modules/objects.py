@@ -20,7 +20,9 @@ from hub.errors import InvalidParametersError, ObjectNotFoundError, describe_val
 from hub.ocpi.base import ci_equal, format_datetime, parse_datetime, utc_now
 from hub.ocpi.pagination import PageRequest, PaginationError, page_headers
 from hub.ocpi.status import StatusCode
+from hub.outbox.enqueue import Change, OutboxWriter
 from hub.partners.repository import PartnerRepository
+from hub.signals import mark_changes
 from hub.tables import ChangeEventRecord
 from hub.tables.objects import OwnedObject
 
@@ -99,6 +101,7 @@ class ObjectRepository(Generic[R]):
         self._preloaded: dict[tuple[str, str, str], R | None] | None = None
         self._inserts: list[R] = []
         self._events: list[dict[str, Any]] = []
+        self._changes: list[Change] = []
 
     async def preload(self, owners: Sequence[Owner], object_ids: Sequence[str]) -> None:
         """Load these objects in one query so that bulk writes (imports) need no query per object."""
@@ -153,7 +156,9 @@ class ObjectRepository(Generic[R]):
             await self.session.exec(insert(self.record), params=rows)
         if self._events:
             await self.session.exec(insert(ChangeEventRecord), params=self._events)
-        self._inserts, self._events = [], []
+        if self._changes:
+            await OutboxWriter(self.session).add(self._changes)
+        self._inserts, self._events, self._changes = [], [], []
 
     async def delete(self, record: R) -> None:
         await self.session.delete(record)
@@ -197,7 +202,13 @@ class ObjectRepository(Generic[R]):
         *,
         evse_uid: str | None = None,
         connector_id: str | None = None,
+        object_type: str | None = None,
+        token_owner: tuple[str, str] | None = None,
     ) -> None:
+        """Record a change to our data and queue its push to every partner entitled to it, in this
+        transaction (DESIGN decision 5). `object_type` is a Token's type; `token_owner` the eMSP owning the
+        token of a Session or CDR."""
+        now = utc_now()
         event: dict[str, Any] = {
             "module": module,
             "country_code": owner.country_code,
@@ -207,12 +218,28 @@ class ObjectRepository(Generic[R]):
             "connector_id": connector_id,
             "method": method,
             "body": None if body is None else to_json(body),
-            "created_at": utc_now(),
+            "created_at": now,
         }
+        change = Change(
+            module=module,
+            country_code=owner.country_code,
+            party_id=owner.party_id,
+            object_id=object_id,
+            method=method,
+            body=body,
+            evse_uid=evse_uid,
+            connector_id=connector_id,
+            object_type=object_type,
+            token_owner=token_owner,
+            changed_at=now,
+        )
         if self._preloaded is not None:
             self._events.append(event)
-        else:
-            self.session.add(ChangeEventRecord(**event))
+            self._changes.append(change)
+            return
+        self.session.add(ChangeEventRecord(**event))
+        mark_changes(self.session)
+        await OutboxWriter(self.session).add([change])
 
 
 def parse_page(request: Request, max_limit: int) -> PageRequest:

@@ -23,7 +23,7 @@ from hub.ocpi.v221.charging_profiles import (
     ChargingProfileResultType,
 )
 from hub.ports import ChargerTarget
-from tests.conftest import ADMIN_TOKEN, Platform, PlatformFactory, connect, ocpi_auth
+from tests.conftest import ADMIN_TOKEN, Platform, PlatformFactory, connect, ocpi_auth, settle
 from tests.integration.test_commands import (
     CPO,
     EMSP,
@@ -64,6 +64,12 @@ ACTIVE = {
         "charging_profile_period": [{"start_period": 0, "limit": 11000}],
     },
 }
+
+
+@pytest.fixture(autouse=True)
+def _deliver_as_serve_does(platforms: PlatformFactory) -> None:
+    """Results reach response_urls through the delivery worker, running in the background as in serve."""
+    platforms.background_delivery = True
 
 
 @pytest.fixture
@@ -178,7 +184,7 @@ async def test_unknown_session_is_unknown_session(
             1000,
             "UNKNOWN_SESSION",
         )
-    await runner(cpo_hub.app.state).join()
+    await settle(cpo_hub.app)
     assert charger.calls == []
     assert inbox.queue.empty()
 
@@ -254,7 +260,7 @@ async def test_a_second_request_while_the_first_is_in_progress_is_too_often(
     )
     assert envelope(other)["data"]["result"] == "ACCEPTED"
     gate.set_result(ChargingProfileResultType.ACCEPTED)
-    await runner(cpo_hub.app.state).join()
+    await settle(cpo_hub.app)
     assert (
         envelope(await put_profile(cpo_hub, emsp_auth, "S1", set_body(inbox.url())))["data"]["result"]
         == "ACCEPTED"
@@ -323,7 +329,7 @@ async def test_a_charger_that_never_answers_gets_no_result_posted(
     cpo_hub.app.state.command_settings = CommandSettings(command_timeout=0.05)
     charger.answer = NEVER
     await put_profile(cpo_hub, emsp_auth, "S1", set_body(inbox.url()))
-    await runner(cpo_hub.app.state).join()
+    await settle(cpo_hub.app)
     # ChargingProfileResultType has no TIMEOUT: the Sender's timeout says it all
     assert inbox.queue.empty()
     assert charger.cancelled.is_set()
@@ -364,7 +370,7 @@ async def test_active_profile_updates_go_only_to_senders_that_set_a_profile(
         headers=ocpi_auth(scsp_token),
     )
     await put_profile(cpo_hub, emsp_auth, "S1", set_body(inbox.url()))
-    await runner(cpo_hub.app.state).join()
+    await settle(cpo_hub.app)
     told = (await cpo_hub.client.put(publish, json=ACTIVE, headers=ADMIN)).json()
     emsp_partner_at_hub = (await records(cpo_hub))[-1].partner_id
     assert told == {"partners": [emsp_partner_at_hub]}
@@ -424,13 +430,13 @@ async def test_set_get_and_clear_between_two_platforms(
     assert sent["response_url"].startswith(
         "http://hub.test/ocpi/2.2.1/sender/chargingprofiles/SET_CHARGING_PROFILE/"
     )
-    await runner(cpo_peer.app.state).join()
+    await settle(cpo_peer.app)
     assert (await show(emsp_hub, sent["id"]))["result"] == {"result": "ACCEPTED"}
 
     charger.answer = ActiveChargingProfileResult.model_validate({"result": "ACCEPTED", "profile": ACTIVE})
     asked = (await emsp_hub.client.post(f"{admin}/active", params={"duration": 600}, headers=ADMIN)).json()
     assert asked["request"]["duration"] == "600"
-    await runner(cpo_peer.app.state).join()
+    await settle(cpo_peer.app)
     assert (await show(emsp_hub, asked["id"]))["result"] == {"result": "ACCEPTED", "profile": ACTIVE}
     assert charger.calls[1][2]["duration"] == 600
     stored = (await emsp_hub.client.get(admin, headers=ADMIN)).json()
@@ -438,7 +444,7 @@ async def test_set_get_and_clear_between_two_platforms(
 
     charger.answer = ChargingProfileResultType.ACCEPTED
     cleared = (await emsp_hub.client.delete(admin, headers=ADMIN)).json()
-    await runner(cpo_peer.app.state).join()
+    await settle(cpo_peer.app)
     assert (await show(emsp_hub, cleared["id"]))["result"] == {"result": "ACCEPTED"}
     assert [name for name, _, _ in charger.calls] == [
         "set_charging_profile",

@@ -25,7 +25,7 @@ from hub.ports import ChargerTarget
 from hub.tables import PartnerRecord
 from hub.tables.commands import CommandRecord
 from hub.tables.sessions import SessionRecord
-from tests.conftest import ADMIN_TOKEN, Platform, PlatformFactory, connect, ocpi_auth
+from tests.conftest import ADMIN_TOKEN, Platform, PlatformFactory, connect, ocpi_auth, settle
 from tests.fixtures_locations import make_location
 from tests.network import PeerNetwork
 from tests.spec import EXAMPLES
@@ -47,6 +47,12 @@ FULL_CAPABILITIES = [
     "UNLOCK_CAPABLE",
     "CHARGING_PROFILE_CAPABLE",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _deliver_as_serve_does(platforms: PlatformFactory) -> None:
+    """Results reach response_urls through the delivery worker, running in the background as in serve."""
+    platforms.background_delivery = True
 
 
 class FakeCharger:
@@ -308,7 +314,7 @@ async def test_start_session_is_accepted_with_a_timeout_and_the_result_reaches_r
     assert target == ChargerTarget("NL", "GWY", "LOC1", "LOC1-1", "1")
     assert kwargs["token"].uid == make_token()["uid"]
     assert kwargs["authorization_reference"] == "AUTH-1"
-    await runner(cpo_hub.app.state).join()
+    await settle(cpo_hub.app)
     [record] = await records(cpo_hub)
     assert (record.direction, record.state, record.country_code, record.party_id) == (
         "RECEIVED",
@@ -661,7 +667,7 @@ async def test_without_a_charger_port_commands_are_not_supported(
         "data"
     ]
     assert data["result"] == "NOT_SUPPORTED"
-    await runner(hub.app.state).join()
+    await settle(hub.app)
     assert inbox.queue.empty()
 
 
@@ -804,7 +810,7 @@ async def test_result_delivery_failure_is_recorded(
         envelope(await post_command(cpo_hub, emsp_auth, "START_SESSION", body))["data"]["result"]
         == "ACCEPTED"
     )
-    await runner(cpo_hub.app.state).join()
+    await settle(cpo_hub.app)
     [record] = await records(cpo_hub)
     assert (record.state, record.delivered_at) == ("COMPLETED", None)
     assert record.error is not None
@@ -894,7 +900,7 @@ async def test_command_round_trip_between_two_platforms(
     assert url.startswith("http://hub.test/ocpi/2.2.1/sender/commands/START_SESSION/")
     assert len(url.rsplit("/", 1)[1]) >= 32  # unguessable
     assert sent["request"] == {**fields, "token": our_token(), "response_url": url}
-    await runner(cpo_peer.app.state).join()  # the CPO has asked its charger and posted the result to us
+    await settle(cpo_peer.app)  # the CPO has asked its charger and posted the result to us
     shown = await show(emsp_hub, sent["id"])
     assert (shown["state"], shown["result"]) == ("COMPLETED", {"result": "ACCEPTED"})
     assert charger.calls[0][2]["token"].country_code == "NL"

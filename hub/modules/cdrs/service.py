@@ -532,5 +532,13 @@ async def produce_cdr(
         f"{settings.base_url}/admin/cdrs/{owner.country_code}/{owner.party_id}/{quote(cdr.id, safe='')}"
     )
     await _insert(session, repo, _record(owner, canonical, None), location_url)
-    await repo.record_change(MODULE, owner, canonical["id"], "POST", canonical)
+    token = canonical["cdr_token"]
+    await repo.record_change(
+        MODULE,
+        owner,
+        canonical["id"],
+        "POST",
+        canonical,
+        token_owner=(token["country_code"].upper(), token["party_id"].upper()),
+    )
     return canonical

@@ -22,7 +22,7 @@ from hub.modules.objects import ObjectRepository, Owner, from_json, key, to_json
 from hub.ocpi.base import DisplayText, ci_equal
 from hub.ocpi.enums import ModuleID, Role
 from hub.ocpi.envelope import dump
-from hub.ocpi.headers import PartyRef, RoutingHeaders
+from hub.ocpi.headers import RoutingHeaders
 from hub.ocpi.status import StatusCode
 from hub.ocpi.v221.commands import (
     COMMAND_OBJECTS,
@@ -38,7 +38,7 @@ from hub.ocpi.v221.commands import (
     UnlockConnector,
 )
 from hub.ocpi.v221.locations import Capability, Status
-from hub.partners.client import PartnerBadReplyError, PartnerClient, PartnerError
+from hub.outbox.enqueue import OutboxWriter
 from hub.partners.repository import PartnerRepository
 from hub.ports import ChargerCommands, ChargerTarget
 from hub.tables import LocationRecord
@@ -178,24 +178,10 @@ def english(text: str) -> list[DisplayText]:
     return [DisplayText(language="en", text=text[:512])]
 
 
-def routing_for_result(record: CommandRecord) -> dict[str, str]:
-    """The result POST answers the requester: TO the requesting party, FROM our party that handled it."""
-    routing = RoutingHeaders(
-        to=PartyRef(record.country_code, record.party_id)
-        if record.country_code and record.party_id
-        else None,
-        from_=PartyRef(record.local_country_code, record.local_party_id)
-        if record.local_country_code and record.local_party_id
-        else None,
-    )
-    return routing.as_headers()
-
-
 async def deliver(state: State, command_id: int, result: dict[str, Any] | None, final: CommandState) -> None:
-    """Store the outcome and, when there is a result, POST it to the requester's response_url with the token we
-    call that partner with. Not retried: "OCPI does not allow/require retries" (the Sender has the timeout)."""
+    """Store the outcome and, when there is a result, queue its POST to the requester's response_url in the
+    same transaction: the outbox retries it until the requester accepts it (a result is owed, like a CDR)."""
     sessionmaker = state.sessionmaker
-    client: PartnerClient = state.partner_client
     async with sessionmaker() as session:
         repo = CommandRepository(session)
         record = await repo.get(command_id)
@@ -205,35 +191,24 @@ async def deliver(state: State, command_id: int, result: dict[str, Any] | None, 
         record.result = None if result is None else to_json(result)
         record.result_at = utc_now()
         partner = await PartnerRepository(session).get(record.partner_id) if record.partner_id else None
-        token = partner.token_out if partner is not None else None
-        raw = partner.send_raw_token if partner is not None else False
-        url, headers = record.response_url, routing_for_result(record)
-        await repo.save(record)
-        await session.commit()
-    if result is None:
-        return
-    error: str | None = None
-    if token is None:
-        error = "not delivered: the partner is no longer registered"
-    else:
-        try:
-            await client.call("POST", url, token=token, raw_token=raw, json=result, headers=headers)
-        except PartnerBadReplyError as exc:
-            # The response data is unspecified; a 2xx without an envelope still received the result.
-            if exc.http_status is None or exc.http_status >= 300:
-                error = str(exc)
-        except PartnerError as exc:
-            error = str(exc)
-    async with sessionmaker() as session:
-        repo = CommandRepository(session)
-        record = await repo.get(command_id)
-        if record is None:
-            return
-        if error is None:
-            record.delivered_at = utc_now()
-        else:
-            log.warning("result of command %s not delivered: %s", command_id, error)
-            record.error = error
+        if result is not None:
+            if partner is None or partner.id is None or partner.token_out is None:
+                record.error = "not delivered: the partner is no longer registered"
+                log.warning("result of command %s not delivered: %s", command_id, record.error)
+            else:
+                await OutboxWriter(session).add_explicit(
+                    partner_id=partner.id,
+                    module=record.module,
+                    url=record.response_url,
+                    method="POST",
+                    body=result,
+                    from_party=(record.local_country_code or "", record.local_party_id or ""),
+                    to_party=(record.country_code, record.party_id)
+                    if record.country_code and record.party_id
+                    else None,
+                    object_id=record.session_id or record.command,
+                    command_id=command_id,
+                )
         await repo.save(record)
         await session.commit()
 

@@ -121,7 +121,9 @@ class SessionService:
             body["last_updated"] = format_datetime(utc_now())
         await self._store(record, session_id, body)
         if self.writer.local:
-            await self.repo.record_change(MODULE, self.owner, body["id"], "PUT", body)
+            await self.repo.record_change(
+                MODULE, self.owner, body["id"], "PUT", body, token_owner=_token_owner(body)
+            )
         return record is None, True
 
     async def patch(self, session_id: str, patch: SessionPatch) -> bool:
@@ -157,8 +159,15 @@ class SessionService:
             event = {**changes, "last_updated": canonical["last_updated"]}
             if not changes.get("charging_periods"):
                 event.pop("charging_periods", None)
-            await self.repo.record_change(MODULE, self.owner, canonical["id"], "PATCH", event)
+            await self.repo.record_change(
+                MODULE, self.owner, canonical["id"], "PATCH", event, token_owner=_token_owner(canonical)
+            )
         return True
+
+
+def _token_owner(body: dict[str, Any]) -> tuple[str, str]:
+    """The eMSP owning the Session's token: the only party its pushes go to."""
+    return body["cdr_token"]["country_code"].upper(), body["cdr_token"]["party_id"].upper()
 
 
 async def set_charging_preferences(

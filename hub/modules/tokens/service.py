@@ -173,7 +173,9 @@ class TokenService:
             body["last_updated"] = format_datetime(utc_now())
         await self._store(record, uid, token_type, body)
         if self.writer.local:
-            await self.repo.record_change(MODULE, self.owner, body["uid"], "PUT", body)
+            await self.repo.record_change(
+                MODULE, self.owner, body["uid"], "PUT", body, object_type=body["type"]
+            )
         return record is None, True
 
     async def patch(self, uid: str, token_type: TokenType, patch: TokenPatch) -> bool:
@@ -197,7 +199,9 @@ class TokenService:
                 "type": body["type"],
                 "last_updated": body["last_updated"],
             }
-            await self.repo.record_change(MODULE, self.owner, body["uid"], "PATCH", event)
+            await self.repo.record_change(
+                MODULE, self.owner, body["uid"], "PATCH", event, object_type=body["type"]
+            )
         return True
 
     async def policy(self, uid: str, token_type: TokenType) -> AuthorizationPolicy:

@@ -1,0 +1,1 @@
+"""Push to partners: the durable, coalescing outbox and its delivery worker (DESIGN decision 5)."""
