@@ -56,6 +56,12 @@ def _register_command_app() -> None:
     from hub.cli_conformance import conformance
 
     app.command("conformance")(conformance)
+    from hub import cli_push
+
+    app.command("worker")(cli_push.worker)
+    partner_app.command("status")(cli_push.partner_status)
+    partner_app.command("resend")(cli_push.partner_resend)
+    partner_app.command("retry")(cli_push.partner_retry)
 
 
 class CliError(Exception):
