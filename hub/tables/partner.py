@@ -38,6 +38,9 @@ class PartnerRecord(SQLModel, table=True):
     send_raw_token: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    # Set while our calls to the partner fail (HubClientInfo OFFLINE); an operator's suspension (SUSPENDED).
+    unreachable_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    suspended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class PartnerTokenRecord(SQLModel, table=True):
