@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     parties: list[LocalParty] = Field(default_factory=lambda: list(DEFAULT_PARTIES))
     admin_token: SecretStr | None = Field(default=None, description="bearer token of the /admin API")
     partner_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for a partner's reply")
+    routing_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Hub role: seconds to wait for the party a request is forwarded to before answering 4002",
+    )
     command_timeout: float = Field(
         default=30.0,
         gt=0,

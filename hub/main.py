@@ -24,6 +24,7 @@ from hub.operator import router as operator
 from hub.outbox import router as outbox
 from hub.outbox.worker import DeliveryWorker
 from hub.partners.client import PartnerClient
+from hub.routing import install as install_hub_routing
 from hub.signals import ChangeSignal
 from hub.transport import RequestIdMiddleware
 
@@ -71,6 +72,7 @@ def create_app(
     # The port through which commands reach chargers (the OCPP adapters implement it); None: no chargers.
     app.state.charger_commands = charger_commands
     install_error_handlers(app)
+    install_hub_routing(app, settings)  # inside RequestIdMiddleware: forwarded answers get the caller's ids
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router)

@@ -1,0 +1,272 @@
+"""Routing one request of a functional module (transport_and_format_message_routing): handled by the hub
+itself, or forwarded to the party it is addressed to (or that open routing finds), and the receiver's
+answer handed back."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+from fastapi import Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.auth import Caller, authenticate_registered
+from hub.config import Settings
+from hub.errors import InvalidParametersError
+from hub.identity import is_local_party
+from hub.ocpi.enums import InterfaceRole, ModuleID
+from hub.ocpi.headers import (
+    FROM_COUNTRY_CODE,
+    FROM_PARTY_ID,
+    LIMIT,
+    LINK,
+    TO_COUNTRY_CODE,
+    TO_PARTY_ID,
+    TOTAL_COUNT,
+    PartyRef,
+    RoutingHeaderError,
+    RoutingHeaders,
+    parse_routing_headers,
+)
+from hub.routing import rewrite
+from hub.routing.forward import Forwarded, forward
+from hub.routing.memory import remember_forwarded
+from hub.routing.open_routing import NOT_JSON, ToParty, decide, reads_body
+from hub.routing.paths import CALLBACKS, ModulePath
+from hub.routing.repository import RoutingRepository
+from hub.routing.targets import Target, addressed, remembered, requester, require_party
+from hub.tables.hub_routing import HubCallbackRecord
+
+# Receiver interfaces whose URLs name the object's owner (/{country_code}/{party_id}/...): through the hub
+# that is always the requesting party (transport_and_format_client_owned_object_push).
+_OWNER_IN_URL = {ModuleID.LOCATIONS, ModuleID.SESSIONS, ModuleID.TARIFFS, ModuleID.TOKENS}
+# Sender lists that carry drivers' data: a party sees only what is billed to it.
+_BILLED_LISTS = {ModuleID.SESSIONS, ModuleID.CDRS}
+_COPIED = ("content-type", TOTAL_COUNT.lower(), LIMIT.lower(), "location", "allow")
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return NOT_JSON
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A request the hub forwards: where, with what, and who asked."""
+
+    path: ModulePath
+    method: str
+    url: str
+    body: bytes
+    content_type: str | None
+    routing: RoutingHeaders
+    target: Target
+    caller_partner_id: int
+
+    @property
+    def sender(self) -> PartyRef:
+        assert self.routing.from_ is not None
+        return self.routing.from_
+
+
+async def caller_and_routing(request: Request, session: AsyncSession) -> tuple[Caller, RoutingHeaders]:
+    """Authenticate first (HTTP 401), then read the routing headers (2001 when malformed)."""
+    caller = await authenticate_registered(request, session)
+    try:
+        return caller, parse_routing_headers(request.headers)
+    except RoutingHeaderError as exc:
+        raise InvalidParametersError(str(exc)) from None
+
+
+def callback_url(settings: Settings, callback_id: str) -> str:
+    return f"{settings.base_url}{CALLBACKS}/{callback_id}"
+
+
+def new_callback_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+async def plan(
+    session: AsyncSession,
+    settings: Settings,
+    request: Request,
+    path: ModulePath,
+    body: bytes | None,
+    read_body: Any,
+) -> Plan | None:
+    """The forwarding plan of a request, or None when the hub handles it itself. `body` is the request body
+    if already read; `read_body()` reads it."""
+    caller, routing = await caller_and_routing(request, session)
+    repo = RoutingRepository(session)
+    found = await requester(repo, settings, caller, routing.from_)
+    method = request.method
+    query = request.url.query
+    parsed: Any = None
+    target: Target
+    if routing.to is not None:
+        if is_local_party(settings, routing.to.country_code, routing.to.party_id):
+            return None
+        target = await addressed(repo, routing.to, path)
+    else:
+        if reads_body(path, method):
+            body = await read_body()
+            parsed = parse_json(body or b"")
+        decision = await decide(repo, settings, path, method, query, parsed, found)
+        if decision is None:
+            return None
+        if isinstance(decision, ToParty):
+            target = await addressed(repo, decision.party, path)
+        else:
+            target = await remembered(repo, decision.partner_id, decision.party, path)
+    sender = require_party(found)
+    _check_owner_in_url(path, sender)
+    if body is None:
+        body = await read_body()
+    if parsed is None:
+        parsed = parse_json(body or b"")
+    body, query = await _substitute_response_url(
+        repo, settings, path, method, body or b"", parsed, query, caller, target
+    )
+    await remember_forwarded(
+        repo,
+        path,
+        method,
+        parsed,
+        sender=sender,
+        sender_partner_id=caller.partner_id,
+        receiver=target.party,
+        receiver_partner_id=target.partner_id,
+    )
+    url = target.endpoint if not path.rest else target.endpoint.rstrip("/") + path.rest
+    return Plan(
+        path=path,
+        method=method,
+        url=f"{url}?{query}" if query else url,
+        body=body,
+        content_type=request.headers.get("content-type"),
+        routing=RoutingHeaders(to=target.party, from_=sender),
+        target=target,
+        caller_partner_id=caller.partner_id,
+    )
+
+
+def _check_owner_in_url(path: ModulePath, sender: PartyRef) -> None:
+    if path.interface_role != InterfaceRole.RECEIVER or path.module not in _OWNER_IN_URL:
+        return
+    segments = path.segments
+    if len(segments) >= 2 and PartyRef(segments[0].upper(), segments[1].upper()) != sender:
+        raise InvalidParametersError(
+            f"the URL names {segments[0]}*{segments[1]} as the object's owner, but the request is from {sender} "
+            "(OCPI-from-country-code/OCPI-from-party-id): a party pushes and reads only its own objects"
+        )
+
+
+async def _substitute_response_url(
+    repo: RoutingRepository,
+    settings: Settings,
+    path: ModulePath,
+    method: str,
+    body: bytes,
+    parsed: Any,
+    query: str,
+    caller: Caller,
+    target: Target,
+) -> tuple[bytes, str]:
+    """A command's or charging-profile request's response_url, replaced by a hub URL that passes the result
+    on to it: the receiving CPO holds no token for the requesting party's platform, only for the hub."""
+    if path.interface_role != InterfaceRole.RECEIVER:
+        return body, query
+    in_body = (path.module == ModuleID.COMMANDS and method == "POST") or (
+        path.module == ModuleID.CHARGING_PROFILES and method == "PUT"
+    )
+    in_query = path.module == ModuleID.CHARGING_PROFILES and method in ("GET", "DELETE")
+    original: str | None = None
+    if in_body and isinstance(parsed, dict) and isinstance(parsed.get("response_url"), str):
+        original = parsed["response_url"]
+    elif in_query:
+        original = rewrite.query_response_url(query)
+    if not original:
+        return body, query
+    callback_id = new_callback_id()
+    await repo.add_callback(
+        HubCallbackRecord(
+            callback_id=callback_id,
+            kind="response_url",
+            partner_id=caller.partner_id,
+            url=original,
+            caller_partner_id=target.partner_id,
+        )
+    )
+    ours = callback_url(settings, callback_id)
+    if in_body:
+        return rewrite.replace_body_response_url(parsed, ours), query
+    return body, rewrite.replace_query_response_url(query, ours)
+
+
+async def send(http: httpx.AsyncClient, settings: Settings, routed: Plan, correlation_id: str) -> Forwarded:
+    return await forward(
+        http,
+        method=routed.method,
+        url=routed.url,
+        token=routed.target.token,
+        raw_token=routed.target.partner.send_raw_token,
+        body=routed.body,
+        content_type=routed.content_type,
+        routing=routed.routing,
+        correlation_id=correlation_id,
+        answer_within=settings.routing_timeout,
+        receiver=str(routed.target.party),
+    )
+
+
+async def answer(
+    session: AsyncSession, settings: Settings, routed: Plan, forwarded: Forwarded
+) -> tuple[int, dict[str, str], bytes]:
+    """The receiver's answer for the caller: status and body as they came, pagination headers kept with the
+    Link through the hub, the CDR Location through the hub, a Sessions or CDRs list only with the caller's."""
+    path = routed.path
+    headers = {name: forwarded.headers[name] for name in _COPIED if name in forwarded.headers}
+    content = forwarded.content
+    link = forwarded.headers.get(LINK)
+    if link is not None:
+        headers[LINK] = rewrite.hub_link(
+            link,
+            their_endpoint=routed.target.endpoint,
+            our_endpoint=f"{settings.base_url}{path.endpoint_path()}",
+            rest=path.rest,
+        )
+    if path.interface_role == InterfaceRole.SENDER and path.module in _BILLED_LISTS and not path.segments:
+        content, dropped = rewrite.only_billed_to(content, routed.sender)
+        total = headers.get(TOTAL_COUNT.lower())
+        if dropped and total is not None and total.isdigit():
+            headers[TOTAL_COUNT.lower()] = str(max(int(total) - dropped, 0))
+    location = headers.get("location")
+    if (
+        location is not None
+        and path.module == ModuleID.CDRS
+        and path.interface_role == InterfaceRole.RECEIVER
+        and routed.method == "POST"
+        and 200 <= forwarded.status < 300
+    ):
+        callback_id = new_callback_id()
+        await RoutingRepository(session).add_callback(
+            HubCallbackRecord(
+                callback_id=callback_id,
+                kind="cdr_location",
+                partner_id=routed.target.partner_id,
+                url=location,
+                caller_partner_id=routed.caller_partner_id,
+            )
+        )
+        headers["location"] = callback_url(settings, callback_id)
+    # Direct response, hub to requesting platform: TO the requesting party, FROM the receiving party.
+    headers[TO_COUNTRY_CODE] = routed.sender.country_code
+    headers[TO_PARTY_ID] = routed.sender.party_id
+    headers[FROM_COUNTRY_CODE] = routed.target.party.country_code
+    headers[FROM_PARTY_ID] = routed.target.party.party_id
+    return forwarded.status, headers, content
