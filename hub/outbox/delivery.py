@@ -89,9 +89,15 @@ def object_path(row: dict[str, Any], *, whole: bool = False) -> str:
 
 
 def build_request(
-    row: dict[str, Any], route: Route, *, method: str | None = None, body: Any = None
+    row: dict[str, Any],
+    route: Route,
+    *,
+    method: str | None = None,
+    body: Any = None,
+    from_party: PartyRef | None = None,
 ) -> Request:
-    """The HTTP request for an outbox row (or, with `method`/`body`, the whole-object PUT replacing it)."""
+    """The HTTP request for an outbox row (or, with `method`/`body`, the whole-object PUT replacing it).
+    `from_party` replaces the object's owner in OCPI-from-* (a Hub passing on another party's object)."""
     if route.token is None:
         raise UnroutableError("the partner has no token to call it with (not registered)")
     if row["url"]:
@@ -105,10 +111,13 @@ def build_request(
         to=PartyRef(row["to_country_code"], row["to_party_id"])
         if row["to_country_code"] and row["to_party_id"]
         else None,
-        from_=PartyRef(row["country_code"], row["party_id"])
+        from_=from_party or PartyRef(row["country_code"], row["party_id"])
         if row["country_code"] and row["party_id"]
         else None,
     )
+    if row["module"] == "hubclientinfo":
+        # A configuration module: routing headers "SHALL NOT be used with these modules".
+        routing = RoutingHeaders()
     headers = {
         "Authorization": authorization_header(route.token, raw=route.raw_token),
         REQUEST_ID: str(uuid.uuid4()),

@@ -109,9 +109,13 @@ def _as_row(pending: _Pending) -> dict[str, Any]:
 class OutboxWriter:
     """Writes the pushes of one transaction's changes."""
 
-    def __init__(self, session: AsyncSession, *, only_partner: int | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, *, only_partner: int | None = None, exclude_partner: int | None = None
+    ) -> None:
         self.session = session
         self.only_partner = only_partner
+        # The partner a Hub got the change from (Broadcast Push): never sent back to it.
+        self.exclude_partner = exclude_partner
         self._recipients: dict[tuple[str, tuple[str, str] | None, tuple[str, str]], list[Recipient]] = {}
 
     async def _recipients_of(self, change: Change) -> list[Recipient]:
@@ -123,6 +127,8 @@ class OutboxWriter:
             )
             if self.only_partner is not None:
                 found = [r for r in found if r.partner_id == self.only_partner]
+            if self.exclude_partner is not None:
+                found = [r for r in found if r.partner_id != self.exclude_partner]
             self._recipients[cache_key] = found
         return self._recipients[cache_key]
 

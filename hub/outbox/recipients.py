@@ -12,16 +12,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.ocpi.enums import InterfaceRole, Role
 from hub.tables import PartnerEndpointRecord, PartnerRecord, PartnerRoleRecord, PartnerStatus
 
-# The roles that take our objects of a module; HUB because a hub passes them on to its parties.
+# The roles that take our objects of a module; HUB because a hub passes them on to its parties; OTHER "is
+# seen as an eMSP type of role" (transport_and_format_message_routing_broadcast_push).
 _AUDIENCE: dict[str, tuple[str, ...]] = {
-    "locations": (Role.EMSP, Role.NSP, Role.NAP, Role.HUB),
-    "tariffs": (Role.EMSP, Role.NSP, Role.NAP, Role.HUB),
+    "locations": (Role.EMSP, Role.NSP, Role.NAP, Role.OTHER, Role.HUB),
+    "tariffs": (Role.EMSP, Role.NSP, Role.NAP, Role.OTHER, Role.HUB),
     "tokens": (Role.CPO, Role.HUB),
     "hubclientinfo": (Role.CPO, Role.EMSP, Role.NSP, Role.NAP, Role.SCSP, Role.OTHER),
 }
 # Sessions and CDRs go only to the party that owns the token they were charged with (mod_sessions: "the CPO
 # sends the Session object to the eMSP"; the eMSP is the token's owner).
 _TOKEN_OWNER_MODULES = ("sessions", "cdrs")
+
+
+def audience(module: str) -> tuple[str, ...]:
+    """The roles that are sent `module`'s objects (none for Sessions and CDRs: only the token's owner)."""
+    return _AUDIENCE.get(module, ())
 
 
 @dataclass(frozen=True)
