@@ -4,6 +4,7 @@ loopback) and the fake partners it pushes to."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -168,6 +169,36 @@ class PushHub:
                 .order_by(col(PushAttemptRecord.id))
             )
             return list((await session.exec(statement)).all())
+
+
+class LogWatch(logging.Handler):
+    """Collects one logger's warnings, and lets a test await one (the worker logs each give-up)."""
+
+    def __init__(self, logger: str) -> None:
+        super().__init__(logging.WARNING)
+        self.logger = logging.getLogger(logger)
+        self.messages: list[str] = []
+        self._changed = asyncio.Event()
+
+    def __enter__(self) -> LogWatch:
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.logger.removeHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def count(self, text: str) -> int:
+        return sum(text in message for message in self.messages)
+
+    async def until(self, check: Callable[[], bool], within: float = 5.0) -> None:
+        async with asyncio.timeout(within):
+            while not check():
+                await self._changed.wait()
 
 
 def make_session(

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
 
 from tests.outbox.partner_model import MissingObjectError, PartnerModel
 
@@ -126,48 +127,41 @@ class FakePartner:
         self._flap = 0
         self._changed = asyncio.Event()
         self._release = asyncio.Event()
-        self._sock: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._server: asyncio.Server | None = None
+        self._state = ServerState()
         self.port = 0
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None
-
     async def start(self) -> None:
         """Listen (again, on the same port after `stop`)."""
-        assert self._task is None
+        assert self._server is None
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
-        # Listening before uvicorn starts: the hub's connections wait in the backlog, none is refused.
-        sock.listen(64)
         self.port = sock.getsockname()[1]
         self._release = asyncio.Event()
-        config = uvicorn.Config(
-            self.app(),
-            http=_protocol(self),
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off")
+        config.load()
+        # uvicorn's HTTP protocol on a plain asyncio server: no Server main loop, so stopping takes no ticks.
+        self._state = ServerState()
+        protocol = _protocol(self)
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: protocol(config=config, server_state=self._state, app_state={}), sock=sock, backlog=64
         )
-        self._sock, self._server = sock, uvicorn.Server(config)
-        self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[sock]))
 
     async def stop(self) -> None:
-        """Stop listening: the hub's connections are refused until `start`."""
-        if self._task is None:
+        """Stop listening and close every connection: the hub's connections are refused until `start`."""
+        if self._server is None:
             return
-        assert self._server is not None
-        assert self._sock is not None
         self._release.set()
-        self._server.should_exit = True
-        await self._task
-        self._sock.close()
-        self._task = self._server = self._sock = None
+        self._server.close()
+        for connection in list(self._state.connections):
+            connection.shutdown()
+        while self._state.tasks:
+            await asyncio.gather(*self._state.tasks, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
 
     @property
     def url(self) -> str:
@@ -185,6 +179,11 @@ class FakePartner:
     def then(self, *behaviours: Behaviour) -> None:
         """The next pushes get these answers, one each, before `behaviour` applies again."""
         self._script.extend(behaviours)
+
+    def release(self) -> None:
+        """Let every slow request waiting now be answered."""
+        self._release.set()
+        self._release = asyncio.Event()
 
     def forget(self) -> None:
         """Lose every object held: PATCHes of them now get HTTP 404."""
@@ -248,10 +247,9 @@ class FakePartner:
                 await self._changed.wait()
         return result
 
-    async def next_push(self, after: int, within: float = 5.0) -> Received:
-        """The first push after the `after` pushes already seen, once it has been answered."""
-        await self.until(lambda: len(self.pushes()) > after and self.pushes()[after].answered, within)
-        return self.pushes()[after]
+    async def until_accepted(self, count: int, within: float = 5.0) -> None:
+        """Wait until `count` pushes have been accepted."""
+        await self.until(lambda: len(self.accepted()) >= count, within)
 
     # -- the server ----------------------------------------------------------------------------------------
 
