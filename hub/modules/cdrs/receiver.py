@@ -37,7 +37,7 @@ async def post_cdr(
     owner = Owner.of(cdr.country_code, cdr.party_id)
     # The module URL exists, so this is answered in OCPI (2001), not with an HTTP 404 as for a URL that
     # names another party (status_codes: "a HTTP error MUST NOT be returned").
-    if owner not in await token_owners(session, caller):
+    if owner not in await token_owners(session, caller, routing):
         raise InvalidParametersError(f"country_code/party_id: {owner} is not one of your credentials roles")
     location = _url(settings, request, owner, cdr.id)
     await receive_cdr(session, owner, cdr, caller.partner_id, location)

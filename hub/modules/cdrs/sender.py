@@ -26,7 +26,7 @@ async def list_cdrs(
         session,
         CdrRecord,
         owners=sender_owners(settings, Role.CPO, routing),
-        token_owners=await token_owners(session, caller),
+        token_owners=await token_owners(session, caller, routing),
         page=page,
     )
     return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)

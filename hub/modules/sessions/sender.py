@@ -36,7 +36,7 @@ async def list_sessions(
         session,
         SessionRecord,
         owners=sender_owners(settings, Role.CPO, routing),
-        token_owners=await token_owners(session, caller),
+        token_owners=await token_owners(session, caller, routing),
         page=page,
     )
     return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
@@ -55,7 +55,7 @@ async def put_charging_preferences(
     record = await repository(session).get_local(session_id, sender_owners(settings, Role.CPO, routing))
     # A Session billed to another eMSP is as unknown to the caller as one that does not exist.
     if record is None or not owns_token(
-        await token_owners(session, caller), record.token_country_code, record.token_party_id
+        await token_owners(session, caller, routing), record.token_country_code, record.token_party_id
     ):
         raise ObjectNotFoundError(f"Session {session_id} not found")
     answer = await set_charging_preferences(session, record, preferences, utc_now())

@@ -14,16 +14,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth import Caller
 from hub.modules.objects import Owner
+from hub.ocpi.enums import Role
+from hub.ocpi.headers import RoutingHeaders
 from hub.ocpi.pagination import PageRequest
 from hub.partners.repository import PartnerRepository
 from hub.tables.cdrs import CdrRecord
 from hub.tables.sessions import SessionRecord
 
 
-async def token_owners(session: AsyncSession, caller: Caller) -> list[Owner]:
-    """The parties whose tokens the caller may see: its CredentialsRoles."""
+async def token_owners(
+    session: AsyncSession, caller: Caller, routing: RoutingHeaders | None = None
+) -> list[Owner]:
+    """The parties whose tokens the caller may see: its CredentialsRoles, and for a Hub the party it asks for
+    (OCPI-from-*), which the hub speaks for."""
     roles = await PartnerRepository(session).roles(caller.partner_id)
-    return sorted({Owner.of(r.country_code, r.party_id) for r in roles}, key=str)
+    owners = {Owner.of(r.country_code, r.party_id) for r in roles}
+    if routing is not None and routing.from_ is not None and any(r.role == Role.HUB for r in roles):
+        owners.add(Owner.of(routing.from_.country_code, routing.from_.party_id))
+    return sorted(owners, key=str)
 
 
 def owns_token(owners: Sequence[Owner], country_code: str, party_id: str) -> bool:
