@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 from sqlmodel import col, select
 
 from hub.config import LocalParty
@@ -18,8 +19,9 @@ from hub.ocpi.enums import InterfaceRole, Role
 from hub.partners.repository import DiscoveredEndpoint, PartnerRepository
 from hub.security import new_token
 from hub.tables import PartnerRecord, PartnerRoleRecord, PartnerStatus, TokenKind
-from tests.conftest import Platform, PlatformFactory, connect, ocpi_auth
+from tests.conftest import ADMIN_TOKEN, Platform, PlatformFactory, connect, ocpi_auth
 from tests.network import PeerNetwork
+from tests.spec import EXAMPLES
 
 PREFIX = "/ocpi/2.2.1"
 HUB = LocalParty(country_code="NL", party_id="HUB", role=Role.HUB, name="The Hub")
@@ -158,3 +160,41 @@ async def join(hub: Platform, platform: Platform) -> Connected:
 
 def make_hub(platforms: PlatformFactory, database_url: str, **create: Any) -> Platform:
     return platforms(database_url, "hub.test", [HUB], **create)
+
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def make_token(owner: tuple[str, str], uid: str = "T1", **overrides: Any) -> dict[str, Any]:
+    """An APP_USER Token (the spec's token_example_1) of the eMSP `owner`."""
+    token: dict[str, Any] = orjson.loads((EXAMPLES / "token_example_1_app_user.json").read_bytes())
+    return {**token, "country_code": owner[0], "party_id": owner[1], "uid": uid, **overrides}
+
+
+def make_cdr(owner: tuple[str, str], emsp: tuple[str, str], cdr_id: str = "CDR1") -> dict[str, Any]:
+    """The spec's cdr_example (at LOC1) as a CDR of the CPO `owner` billed to the eMSP `emsp`."""
+    cdr: dict[str, Any] = orjson.loads((EXAMPLES / "cdr_example.json").read_bytes())
+    cdr.update(country_code=owner[0], party_id=owner[1], id=cdr_id)
+    cdr["cdr_token"].update(country_code=emsp[0], party_id=emsp[1])
+    return cdr
+
+
+def make_session(owner: tuple[str, str], emsp: tuple[str, str], session_id: str = "S1") -> dict[str, Any]:
+    """The spec's session_example_1 (at LOC1, EVSE LOC1-1) as a Session of the CPO `owner` billed to `emsp`."""
+    session: dict[str, Any] = orjson.loads((EXAMPLES / "session_example_1_simple_start.json").read_bytes())
+    session.update(
+        country_code=owner[0],
+        party_id=owner[1],
+        id=session_id,
+        location_id="LOC1",
+        evse_uid="LOC1-1",
+        connector_id="1",
+    )
+    session["cdr_token"].update(country_code=emsp[0], party_id=emsp[1])
+    return session
+
+
+async def admin_put(platform: Platform, path: str, body: dict[str, Any]) -> None:
+    """One of the platform's own objects, through its admin API (`/admin/locations/NL/CPA/LOC1`, ...)."""
+    response = await platform.client.put(path, json=body, headers=ADMIN)
+    assert response.status_code in (200, 201), response.text
