@@ -16,7 +16,10 @@ from sqlmodel import col, select
 
 from hub.config import LocalParty
 from hub.ocpi.enums import InterfaceRole, Role
+from hub.ocpi.v221.charging_profiles import ChargingProfileResultType
+from hub.ocpi.v221.commands import CommandResultType
 from hub.partners.repository import DiscoveredEndpoint, PartnerRepository
+from hub.ports import ChargerTarget
 from hub.security import new_token
 from hub.tables import PartnerRecord, PartnerRoleRecord, PartnerStatus, TokenKind
 from tests.conftest import ADMIN_TOKEN, Platform, PlatformFactory, connect, ocpi_auth
@@ -38,7 +41,6 @@ def headers(
     *,
     to: tuple[str, str] | None = None,
     from_: tuple[str, str] | None = None,
-    **extra: str,
 ) -> dict[str, str]:
     """Authorization and routing headers of a request to the hub."""
     result = ocpi_auth(token)
@@ -46,7 +48,7 @@ def headers(
         result |= {"OCPI-to-country-code": to[0], "OCPI-to-party-id": to[1]}
     if from_ is not None:
         result |= {"OCPI-from-country-code": from_[0], "OCPI-from-party-id": from_[1]}
-    return result | extra
+    return result
 
 
 def party(local: LocalParty) -> tuple[str, str]:
@@ -134,9 +136,9 @@ async def add_raw_party(
     return raw
 
 
-async def hub_partner_id(hub: Platform) -> int:
-    """The hub's id of the partner registered last."""
-    async with hub.app.state.sessionmaker() as session:
+async def latest_partner_id(platform: Platform) -> int:
+    """The platform's id of the partner registered last."""
+    async with platform.app.state.sessionmaker() as session:
         partner = (await session.exec(select(PartnerRecord).order_by(col(PartnerRecord.id).desc()))).first()
     assert partner is not None
     assert partner.id is not None
@@ -155,7 +157,7 @@ class Connected:
 
 async def join(hub: Platform, platform: Platform) -> Connected:
     token, _ = await connect(hub, platform)
-    return Connected(platform, token, await hub_partner_id(hub))
+    return Connected(platform, token, await latest_partner_id(hub))
 
 
 def make_hub(platforms: PlatformFactory, database_url: str, **create: Any) -> Platform:
@@ -198,3 +200,30 @@ async def admin_put(platform: Platform, path: str, body: dict[str, Any]) -> None
     """One of the platform's own objects, through its admin API (`/admin/locations/NL/CPA/LOC1`, ...)."""
     response = await platform.client.put(path, json=body, headers=ADMIN)
     assert response.status_code in (200, 201), response.text
+
+
+class Charger:
+    """A ChargerCommands port whose chargers accept everything; it records what it was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ChargerTarget, dict[str, Any]]] = []
+
+    def _accept(self, name: str, target: ChargerTarget, kwargs: dict[str, Any]) -> CommandResultType:
+        self.calls.append((name, target, kwargs))
+        return CommandResultType.ACCEPTED
+
+    async def start_session(self, target: ChargerTarget, **kwargs: Any) -> CommandResultType:
+        return self._accept("start_session", target, kwargs)
+
+    async def stop_session(self, target: ChargerTarget, **kwargs: Any) -> CommandResultType:
+        return self._accept("stop_session", target, kwargs)
+
+    async def reserve_now(self, target: ChargerTarget, **kwargs: Any) -> CommandResultType:
+        return self._accept("reserve_now", target, kwargs)
+
+    async def cancel_reservation(self, target: ChargerTarget, **kwargs: Any) -> CommandResultType:
+        return self._accept("cancel_reservation", target, kwargs)
+
+    async def set_charging_profile(self, target: ChargerTarget, **kwargs: Any) -> ChargingProfileResultType:
+        self.calls.append(("set_charging_profile", target, kwargs))
+        return ChargingProfileResultType.ACCEPTED

@@ -64,12 +64,8 @@ async def test_forwarded_put_reaches_the_receiver_unchanged_with_new_request_id_
     response = await hub.client.put(
         f"{LOCATIONS}/NL/CPA/LOC1?x=1&y=%2F",
         content=body,
-        headers=headers(
-            cpo.token,
-            to=EMSP,
-            from_=CPO,
-            **{"X-Request-ID": "req-1", "X-Correlation-ID": "corr-1", "Content-Type": "application/json"},
-        ),
+        headers=headers(cpo.token, to=EMSP, from_=CPO)
+        | {"X-Request-ID": "req-1", "X-Correlation-ID": "corr-1", "Content-Type": "application/json"},
     )
     assert response.status_code == 201
     assert response.content == answer
