@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.config import Settings
 from hub.errors import MethodNotAllowedError, ObjectNotFoundError, ReceiverNotConnectedError
 from hub.ocpi.headers import RoutingHeaders
+from hub.routing.directory import RoutingDirectory
 from hub.routing.repository import RoutingRepository
 from hub.routing.service import caller_and_routing
 from hub.routing.targets import requester
@@ -39,11 +40,12 @@ class CallbackPlan:
 
 
 async def plan_callback(
-    session: AsyncSession, settings: Settings, request: Request, callback_id: str
+    session: AsyncSession, directory: RoutingDirectory, settings: Settings, request: Request, callback_id: str
 ) -> CallbackPlan:
-    caller, routing = await caller_and_routing(request, session)
+    known, routing = await caller_and_routing(directory, request, session)
+    caller = known.caller
     repo = RoutingRepository(session)
-    found = await requester(repo, settings, caller, routing.from_)
+    found = await requester(repo, settings, known, routing.from_)
     record = await repo.callback(callback_id)
     # Anyone but the party the URL was given to sees no such URL, as for an unknown id.
     if record is None or record.caller_partner_id != caller.partner_id:

@@ -14,6 +14,7 @@ from hub.errors import HubError, hub_error_handler
 from hub.ocpi.enums import Role
 from hub.routing import service
 from hub.routing.callbacks import plan_callback
+from hub.routing.directory import RoutingDirectory
 from hub.routing.forward import forward
 from hub.routing.paths import callback_id, module_path
 
@@ -21,6 +22,7 @@ from hub.routing.paths import callback_id, module_path
 def install(app: FastAPI, settings: Settings) -> None:
     """Route between connected parties when this platform is a Hub; otherwise nothing changes."""
     if any(party.role == Role.HUB for party in settings.parties):
+        app.state.routing_directory = RoutingDirectory()
         app.add_middleware(HubRoutingMiddleware)
 
 
@@ -80,18 +82,19 @@ class HubRoutingMiddleware:
         try:
             async with state.sessionmaker() as session:
                 routed: service.Plan | None = await service.plan(
-                    session, state.settings, request, path, None, body.read
+                    session, state.routing_directory, state.settings, request, path, body.read
                 )
-                await session.commit()
+                if routed is not None and routed.wrote:
+                    await session.commit()
             if routed is None:
                 await self.app(scope, body.replay(), send)
                 return
             forwarded = await service.send(
                 state.partner_client.http, state.settings, routed, _correlation_id(scope)
             )
-            async with state.sessionmaker() as session:
-                status, headers, content = await service.answer(session, state.settings, routed, forwarded)
-                await session.commit()
+            status, headers, content = await service.answer(
+                state.sessionmaker, state.settings, routed, forwarded
+            )
         except HubError as exc:
             await _respond(scope, receive, send, await hub_error_handler(request, exc))
             return
@@ -102,7 +105,9 @@ class HubRoutingMiddleware:
         state = request.app.state
         try:
             async with state.sessionmaker() as session:
-                target = await plan_callback(session, state.settings, request, callback)
+                target = await plan_callback(
+                    session, state.routing_directory, state.settings, request, callback
+                )
             forwarded = await forward(
                 state.partner_client.http,
                 method=request.method,

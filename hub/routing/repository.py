@@ -19,6 +19,7 @@ from hub.tables.tokens import TokenRecord
 class RoutingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.wrote = False  # whether there is anything to commit
 
     async def parties_of(self, partner_id: int) -> Sequence[PartnerRoleRecord]:
         return (
@@ -42,20 +43,39 @@ class RoutingRepository:
         )
         return rows.all()
 
-    async def partner(self, partner_id: int) -> PartnerRecord | None:
-        return await self.session.get(PartnerRecord, partner_id)
-
-    async def endpoint(self, partner_id: int, module: str, interface_role: str) -> str | None:
-        url = (
-            await self.session.exec(
-                select(col(PartnerEndpointRecord.url)).where(
-                    col(PartnerEndpointRecord.partner_id) == partner_id,
-                    col(PartnerEndpointRecord.module) == module,
-                    col(PartnerEndpointRecord.interface_role) == interface_role,
+    async def reachable(
+        self,
+        module: str,
+        interface_role: str,
+        *,
+        party: PartyRef | None = None,
+        partner_id: int | None = None,
+    ) -> Sequence[tuple[PartnerRecord, str | None]]:
+        """The platforms holding `party` (or the one with `partner_id`), oldest first, each with its endpoint
+        for this module and interface role, if it has one: what forwarding needs, in one query."""
+        endpoint = (
+            (col(PartnerEndpointRecord.partner_id) == col(PartnerRecord.id))
+            & (col(PartnerEndpointRecord.module) == module)
+            & (col(PartnerEndpointRecord.interface_role) == interface_role)
+        )
+        statement = select(PartnerRecord, col(PartnerEndpointRecord.url)).outerjoin(
+            PartnerEndpointRecord, endpoint
+        )
+        if party is not None:
+            statement = statement.where(
+                col(PartnerRecord.id).in_(
+                    select(col(PartnerRoleRecord.partner_id)).where(
+                        col(PartnerRoleRecord.country_code) == party.country_code,
+                        col(PartnerRoleRecord.party_id) == party.party_id,
+                    )
                 )
             )
-        ).first()
-        return None if url is None else str(url)
+        if partner_id is not None:
+            statement = statement.where(col(PartnerRecord.id) == partner_id)
+        return (await self.session.exec(statement.order_by(col(PartnerRecord.id)))).all()
+
+    async def partner(self, partner_id: int) -> PartnerRecord | None:
+        return await self.session.get(PartnerRecord, partner_id)
 
     async def location_owners(self, location_id: str) -> list[PartyRef]:
         """Owners of the Locations with this id the hub stores: pushed by parties, or our own."""
@@ -95,10 +115,12 @@ class RoutingRepository:
         record.updated_at = utc_now()
         self.session.add(record)
         await self.session.flush()
+        self.wrote = True
 
     async def add_callback(self, record: HubCallbackRecord) -> None:
         self.session.add(record)
         await self.session.flush()
+        self.wrote = True
 
     async def callback(self, callback_id: str) -> HubCallbackRecord | None:
         return (

@@ -5,6 +5,7 @@ answer handed back."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,9 @@ import orjson
 from fastapi import Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.auth import Caller, authenticate_registered
+from hub.auth import Caller
 from hub.config import Settings
+from hub.db import SessionMaker
 from hub.errors import InvalidParametersError
 from hub.identity import is_local_party
 from hub.ocpi.enums import InterfaceRole, ModuleID
@@ -32,6 +34,7 @@ from hub.ocpi.headers import (
     parse_routing_headers,
 )
 from hub.routing import rewrite
+from hub.routing.directory import KnownCaller, RoutingDirectory
 from hub.routing.forward import Forwarded, forward
 from hub.routing.memory import remember_forwarded
 from hub.routing.open_routing import NOT_JSON, ToParty, decide, reads_body
@@ -67,6 +70,7 @@ class Plan:
     routing: RoutingHeaders
     target: Target
     caller_partner_id: int
+    wrote: bool  # the plan stored memos or callback URLs: its session is to be committed
 
     @property
     def sender(self) -> PartyRef:
@@ -74,11 +78,13 @@ class Plan:
         return self.routing.from_
 
 
-async def caller_and_routing(request: Request, session: AsyncSession) -> tuple[Caller, RoutingHeaders]:
+async def caller_and_routing(
+    directory: RoutingDirectory, request: Request, session: AsyncSession
+) -> tuple[KnownCaller, RoutingHeaders]:
     """Authenticate first (HTTP 401), then read the routing headers (2001 when malformed)."""
-    caller = await authenticate_registered(request, session)
+    known = await directory.caller(request, session)
     try:
-        return caller, parse_routing_headers(request.headers)
+        return known, parse_routing_headers(request.headers)
     except RoutingHeaderError as exc:
         raise InvalidParametersError(str(exc)) from None
 
@@ -93,17 +99,19 @@ def new_callback_id() -> str:
 
 async def plan(
     session: AsyncSession,
+    directory: RoutingDirectory,
     settings: Settings,
     request: Request,
     path: ModulePath,
-    body: bytes | None,
-    read_body: Any,
+    read_body: Callable[[], Awaitable[bytes]],
 ) -> Plan | None:
-    """The forwarding plan of a request, or None when the hub handles it itself. `body` is the request body
-    if already read; `read_body()` reads it."""
-    caller, routing = await caller_and_routing(request, session)
+    """The forwarding plan of a request, or None when the hub handles it itself; `read_body()` reads the
+    request body (once: it is kept for the hub's own handlers)."""
+    body: bytes | None = None
+    known, routing = await caller_and_routing(directory, request, session)
+    caller = known.caller
     repo = RoutingRepository(session)
-    found = await requester(repo, settings, caller, routing.from_)
+    found = await requester(repo, settings, known, routing.from_)
     method = request.method
     query = request.url.query
     parsed: Any = None
@@ -111,7 +119,7 @@ async def plan(
     if routing.to is not None:
         if is_local_party(settings, routing.to.country_code, routing.to.party_id):
             return None
-        target = await addressed(repo, routing.to, path)
+        target = await addressed(repo, directory, routing.to, path)
     else:
         if reads_body(path, method):
             body = await read_body()
@@ -120,7 +128,7 @@ async def plan(
         if decision is None:
             return None
         if isinstance(decision, ToParty):
-            target = await addressed(repo, decision.party, path)
+            target = await addressed(repo, directory, decision.party, path)
         else:
             target = await remembered(repo, decision.partner_id, decision.party, path)
     sender = require_party(found)
@@ -152,6 +160,7 @@ async def plan(
         routing=RoutingHeaders(to=target.party, from_=sender),
         target=target,
         caller_partner_id=caller.partner_id,
+        wrote=repo.wrote,
     )
 
 
@@ -225,7 +234,7 @@ async def send(http: httpx.AsyncClient, settings: Settings, routed: Plan, correl
 
 
 async def answer(
-    session: AsyncSession, settings: Settings, routed: Plan, forwarded: Forwarded
+    sessionmaker: SessionMaker, settings: Settings, routed: Plan, forwarded: Forwarded
 ) -> tuple[int, dict[str, str], bytes]:
     """The receiver's answer for the caller: status and body as they came, pagination headers kept with the
     Link through the hub, the CDR Location through the hub, a Sessions or CDRs list only with the caller's."""
@@ -254,15 +263,17 @@ async def answer(
         and 200 <= forwarded.status < 300
     ):
         callback_id = new_callback_id()
-        await RoutingRepository(session).add_callback(
-            HubCallbackRecord(
-                callback_id=callback_id,
-                kind="cdr_location",
-                partner_id=routed.target.partner_id,
-                url=location,
-                caller_partner_id=routed.caller_partner_id,
+        async with sessionmaker() as session:
+            await RoutingRepository(session).add_callback(
+                HubCallbackRecord(
+                    callback_id=callback_id,
+                    kind="cdr_location",
+                    partner_id=routed.target.partner_id,
+                    url=location,
+                    caller_partner_id=routed.caller_partner_id,
+                )
             )
-        )
+            await session.commit()
         headers["location"] = callback_url(settings, callback_id)
     # Direct response, hub to requesting platform: TO the requesting party, FROM the receiving party.
     headers[TO_COUNTRY_CODE] = routed.sender.country_code

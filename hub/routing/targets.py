@@ -4,14 +4,15 @@ connected platform that holds it and that platform's endpoint for the module and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.auth import Caller
 from hub.config import Settings
 from hub.errors import InvalidParametersError, ReceiverNotConnectedError, UnknownReceiverError
 from hub.identity import is_local_party
 from hub.ocpi.enums import Role
 from hub.ocpi.headers import PartyRef
+from hub.routing.directory import KnownCaller, RoutingDirectory
 from hub.routing.paths import ModulePath
 from hub.routing.repository import RoutingRepository
 from hub.tables import PartnerRecord, PartnerStatus
@@ -50,20 +51,19 @@ def _listing(parties: tuple[PartyRef, ...]) -> str:
 
 
 async def requester(
-    repo: RoutingRepository, settings: Settings, caller: Caller, claimed: PartyRef | None
+    repo: RoutingRepository, settings: Settings, known: KnownCaller, claimed: PartyRef | None
 ) -> Requester:
     """The party the request is from. A platform speaks only for its credentials roles; a Hub connected to us
     also for the parties behind it, but never for ours or for a party connected to us directly."""
-    roles = await repo.parties_of(caller.partner_id)
-    parties = tuple(dict.fromkeys(PartyRef(r.country_code, r.party_id) for r in roles))
+    parties = tuple(dict.fromkeys(party for _, party in known.roles))
     if claimed is None:
         return Requester(parties[0] if len(parties) == 1 else None, parties)
     if claimed in parties:
         return Requester(claimed, parties)
-    if any(r.role == Role.HUB for r in roles) and not is_local_party(
+    if any(role == Role.HUB for role, _ in known.roles) and not is_local_party(
         settings, claimed.country_code, claimed.party_id
     ):
-        held_elsewhere = [p for p, _ in await repo.holders(claimed) if p.id != caller.partner_id]
+        held_elsewhere = [p for p, _ in await repo.holders(claimed) if p.id != known.caller.partner_id]
         if not held_elsewhere:
             return Requester(claimed, parties)
     raise InvalidParametersError(
@@ -82,43 +82,52 @@ def require_party(found: Requester) -> PartyRef:
     return found.party
 
 
-async def reach(repo: RoutingRepository, partner: PartnerRecord, party: PartyRef, path: ModulePath) -> Target:
+def reach(partner: PartnerRecord, endpoint: str | None, party: PartyRef, path: ModulePath) -> Target:
     """`party` at `partner`, if the hub can forward `path` there now (4003 when it cannot)."""
-    assert partner.id is not None
     if partner.status != PartnerStatus.REGISTERED or partner.token_out is None:
         raise ReceiverNotConnectedError(
             f"{party} is not connected to this hub (registration {partner.status.lower()})"
         )
     if partner.suspended_at is not None:
         raise ReceiverNotConnectedError(f"{party} is suspended on this hub")
-    role = path.interface_role
-    endpoint = await repo.endpoint(partner.id, path.module.value, role.value)
     if endpoint is None:
+        role = path.interface_role.value
         raise ReceiverNotConnectedError(
-            f"{party} has no {path.module.value} {role.value} endpoint: its platform does not implement it"
+            f"{party} has no {path.module.value} {role} endpoint: its platform does not implement it"
         )
     return Target(partner, party, endpoint)
 
 
-async def addressed(repo: RoutingRepository, party: PartyRef, path: ModulePath) -> Target:
-    """The target an OCPI-to-* party names (4001 when no connected platform holds it)."""
-    holders = list({p.id: p for p, _ in await repo.holders(party)}.values())
-    if not holders:
-        raise UnknownReceiverError(f"{party} is not a party connected to this hub")
-    registered = [p for p in holders if p.status == PartnerStatus.REGISTERED]
-    candidates = [p for p in registered if p.suspended_at is None] or registered or holders
+def _first_reachable(
+    found: Sequence[tuple[PartnerRecord, str | None]], party: PartyRef, path: ModulePath
+) -> Target:
+    # Registered and not suspended first: a party that moved to a new platform is reached there.
+    ranked = sorted(
+        found, key=lambda row: (row[0].status != PartnerStatus.REGISTERED, row[0].suspended_at is not None)
+    )
     failure: ReceiverNotConnectedError | None = None
-    for partner in candidates:
+    for partner, endpoint in ranked:
         try:
-            return await reach(repo, partner, party, path)
+            return reach(partner, endpoint, party, path)
         except ReceiverNotConnectedError as exc:
             failure = failure or exc
     assert failure is not None
     raise failure
 
 
+async def addressed(
+    repo: RoutingRepository, directory: RoutingDirectory, party: PartyRef, path: ModulePath
+) -> Target:
+    """The target an OCPI-to-* party names (4001 when no connected platform holds it)."""
+    found = await directory.reachable(repo, path.module.value, path.interface_role.value, party)
+    if not found:
+        raise UnknownReceiverError(f"{party} is not a party connected to this hub")
+    return _first_reachable(found, party, path)
+
+
 async def remembered(repo: RoutingRepository, partner_id: int, party: PartyRef, path: ModulePath) -> Target:
-    partner = await repo.partner(partner_id)
-    if partner is None:
+    """The target open routing remembered for an object: `party` at the platform it was routed to."""
+    found = await repo.reachable(path.module.value, path.interface_role.value, partner_id=partner_id)
+    if not found:
         raise UnknownReceiverError(f"{party} is no longer connected to this hub")
-    return await reach(repo, partner, party, path)
+    return _first_reachable(found, party, path)

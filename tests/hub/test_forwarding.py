@@ -10,8 +10,11 @@ import uuid
 import httpx
 import orjson
 import pytest
+from sqlalchemy import text
 
 from hub.ocpi.enums import InterfaceRole, Role
+from hub.partners.repository import PartnerRepository
+from hub.routing import directory
 from hub.tables import PartnerRecord, PartnerStatus
 from hub.tables.base import utc_now
 from tests.conftest import Platform, PlatformFactory
@@ -313,3 +316,49 @@ async def test_without_the_hub_role_nothing_is_forwarded(
     assert envelope(response)["status_code"] == 1000
     assert raw.requests == []
     assert orjson.loads(response.content)["data"] == []
+
+
+async def test_a_suspension_or_a_withdrawn_token_takes_effect_at_once(
+    hub: Platform, cpo: RawParty, emsp: RawParty
+) -> None:
+    response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
+    assert envelope(response)["status_code"] == 1000
+    async with hub.app.state.sessionmaker() as session:
+        partner = await session.get(PartnerRecord, emsp.partner_id)
+        assert partner is not None
+        partner.suspended_at = utc_now()
+        session.add(partner)
+        await session.commit()
+    response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
+    assert envelope(response)["status_code"] == 4003
+    async with hub.app.state.sessionmaker() as session:
+        caller = await session.get(PartnerRecord, cpo.partner_id)
+        assert caller is not None
+        await PartnerRepository(session).drop_tokens(caller)  # a bulk DELETE, not an ORM change
+        await session.commit()
+    response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
+    assert response.status_code == 401
+    assert len(emsp.requests) == 1
+
+
+async def test_a_change_made_by_another_process_is_seen_within_the_directorys_lifetime(
+    hub: Platform, cpo: RawParty, emsp: RawParty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("hub.routing.directory.time.monotonic", lambda: clock[0])
+    response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
+    assert envelope(response)["status_code"] == 1000
+    async with hub.app.state.sessionmaker() as session:
+        # Another hub process suspends the partner: nothing in this process sees the commit.
+        await session.exec(
+            text("UPDATE partner SET suspended_at = '2026-01-01 00:00:00' WHERE id = :id").bindparams(
+                id=emsp.partner_id
+            )
+        )
+        await session.commit()
+    response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
+    assert envelope(response)["status_code"] == 1000
+    clock[0] += directory.TTL + 0.001
+    response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
+    assert envelope(response)["status_code"] == 4003
+    assert len(emsp.requests) == 2
