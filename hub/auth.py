@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.errors import UnauthorizedError
+from hub.errors import ClientError, UnauthorizedError
+from hub.ocpi.base import format_datetime
 from hub.partners.repository import PartnerRepository
 from hub.security import token_candidates
 from hub.tables import PartnerRecord, PartnerStatus, TokenKind
@@ -29,6 +30,14 @@ class Caller:
     @property
     def registered(self) -> bool:
         return self.token_kind == TokenKind.ACTIVE and self.partner.status == PartnerStatus.REGISTERED
+
+
+class PartnerSuspendedError(ClientError):
+    """The operator suspended this partner: its token is known and valid, but it may not use the functional
+    modules until resumed (HTTP 403, not 401, so that it does not take its token for wrong)."""
+
+    http_status = 403
+    default_message = "This partner is suspended by the operator of this platform"
 
 
 async def authenticate(request: Request, session: AsyncSession) -> Caller:
@@ -53,5 +62,10 @@ async def authenticate_registered(request: Request, session: AsyncSession) -> Ca
     if not caller.registered:
         raise UnauthorizedError(
             "This token may only be used on the versions and credentials modules until registration completes"
+        )
+    if caller.partner.suspended_at is not None:
+        raise PartnerSuspendedError(
+            f"This partner is suspended by the operator of this platform since "
+            f"{format_datetime(caller.partner.suspended_at)}: only the versions and credentials modules answer"
         )
     return caller

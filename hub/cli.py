@@ -62,6 +62,9 @@ def _register_command_app() -> None:
     partner_app.command("status")(cli_push.partner_status)
     partner_app.command("resend")(cli_push.partner_resend)
     partner_app.command("retry")(cli_push.partner_retry)
+    from hub import cli_hub
+
+    cli_hub.register(app, partner_app)
 
 
 class CliError(Exception):
@@ -240,7 +243,9 @@ def partner_remove(
 ) -> None:
     """Unregister a partner: DELETE on its credentials where reachable; its tokens stop working."""
     settings = _run(_settings)
-    result = _run(lambda: _with_db(settings, lambda sm, client: registration.remove(sm, client, partner_id)))
+    result = _run(
+        lambda: _with_db(settings, lambda sm, client: registration.remove(sm, client, settings, partner_id))
+    )
     if not result.notified:
         typer.echo(f"warning: {result.detail}", err=True)
     _print_json(result)

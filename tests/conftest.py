@@ -58,6 +58,14 @@ def postgres_url() -> Iterator[str]:
 def _truncate(url: str) -> None:
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
+        # A background task of a test's app (the delivery worker) may sit in a transaction while the event
+        # loop is paused for this synchronous teardown: end its connections rather than wait for them.
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         tables = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

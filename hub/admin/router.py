@@ -100,10 +100,10 @@ async def update_partner(
 
 @router.delete("/partners/{partner_id}")
 async def remove_partner(
-    partner_id: int, sessionmaker: SessionMakerDep, client: PartnerClientDep
+    partner_id: int, sessionmaker: SessionMakerDep, client: PartnerClientDep, settings: SettingsDep
 ) -> RemoveResult:
     """Unregister a partner: DELETE on its credentials where reachable; its tokens stop working."""
     try:
-        return await registration.remove(sessionmaker, client, partner_id)
+        return await registration.remove(sessionmaker, client, settings, partner_id)
     except RegistrationError as exc:
         raise _failed(exc) from None

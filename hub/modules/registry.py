@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from hub.config import OCPI_VERSION, Settings
 from hub.deps import json_body, no_routing_headers, routing_headers
+from hub.hub_role.scope import hub_scope
 from hub.ocpi.enums import CONFIGURATION_MODULES, InterfaceRole, ModuleID, Role
 from hub.ocpi.v221.versions import Endpoint
 
@@ -59,12 +60,16 @@ def mount(app: FastAPI, modules: tuple[OcpiModule, ...]) -> None:
     """Mount every switched-on interface of every module (by `app.state.settings`), with the transport rules
     of its kind."""
     for module in switched_on(app.state.settings, modules):
-        routing = Depends(routing_headers) if module.functional else Depends(no_routing_headers)
+        routing = (
+            [Depends(routing_headers), Depends(hub_scope)]
+            if module.functional
+            else [Depends(no_routing_headers)]
+        )
         for role, router in module.interfaces():
             app.include_router(
                 router,
                 prefix=module.path(role),
-                dependencies=[Depends(json_body), routing],
+                dependencies=[Depends(json_body), *routing],
                 tags=[f"{module.id.value} {role.value.lower()}"],
             )
         for router in module.extra:

@@ -65,7 +65,7 @@ async def recipients(
         )
         .order_by(col(PartnerRoleRecord.partner_id), col(PartnerRoleRecord.id))
     )
-    rows = (await session.exec(statement)).all()
+    rows = (await (await session.connection()).execute(statement)).all()
     found: dict[int, Recipient] = {}
     for partner_id, role, country_code, party_id in rows:
         if partner_id in found or (country_code, party_id) == exclude:

@@ -77,7 +77,7 @@ async def outbox_summary(session: AsyncSession, partner_id: int | None = None) -
     )
     if partner_id is not None:
         counts = counts.where(col(OutboxRecord.partner_id) == partner_id)
-    for pid, module, state, count, oldest in (await session.exec(counts)).all():
+    for pid, module, state, count, oldest in (await (await session.connection()).execute(counts)).all():
         if pid not in partners:
             continue
         entry = partners[pid].modules.setdefault(module, ModuleOutbox())

@@ -20,9 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.config import Settings
 from hub.db import SessionMaker
+from hub.hub_role.mode import push_sender
+from hub.hub_role.reachability import answered, record_reachability
 from hub.ocpi.base import utc_now
 from hub.ocpi.enums import InterfaceRole
 from hub.outbox.delivery import Attempt, Outcome, Route, UnroutableError, build_request, send
+from hub.outbox.enqueue import absorb_queued
 from hub.outbox.metrics import ATTEMPTS, LATENCY
 from hub.signals import ChangeSignal, wait
 from hub.tables import ChangeEventRecord, PartnerEndpointRecord, PartnerRecord, PartnerStatus
@@ -104,6 +107,9 @@ class DeliveryWorker:
         self._health: dict[int, _Health] = {}
         self._last_maintenance = 0.0
         self._stopping = False
+        # run() and drain() may share this worker: a claim in progress is finished (its sends started)
+        # before the other looks at what is in flight.
+        self._claiming = asyncio.Lock()
 
     @property
     def lease(self) -> timedelta:
@@ -182,7 +188,10 @@ class DeliveryWorker:
 
     async def _claim_and_start(self, room: int) -> int:
         loop = asyncio.get_running_loop()
-        claimed = await self._claim(room, self._blocked(loop.time()))
+        async with self._claiming:
+            return self._start(loop, await self._claim(room, self._blocked(loop.time())))
+
+    def _start(self, loop: asyncio.AbstractEventLoop, claimed: list[tuple[dict[str, Any], Route]]) -> int:
         for row, route in claimed:
             pid = row["partner_id"]
             self._in_flight[pid] = self._in_flight.get(pid, 0) + 1
@@ -211,6 +220,9 @@ class DeliveryWorker:
         )
         if blocked:
             statement = statement.where(col(OutboxRecord.partner_id).not_in(blocked))
+        # Pushes to a suspended partner wait (the retry window still applies to them).
+        suspended = select(col(PartnerRecord.id)).where(col(PartnerRecord.suspended_at).is_not(None))
+        statement = statement.where(col(OutboxRecord.partner_id).not_in(suspended))
         if self._postgres:
             statement = statement.with_for_update(skip_locked=True, of=OutboxRecord)
         async with self.sessionmaker() as session:
@@ -294,7 +306,8 @@ class DeliveryWorker:
         self, row: dict[str, Any], route: Route, *, method: str | None = None, body: Any = None
     ) -> Attempt:
         try:
-            request = build_request(row, route, method=method, body=body)
+            sender = push_sender(self.settings, (row["country_code"], row["party_id"]))
+            request = build_request(row, route, method=method, body=body, from_party=sender)
         except UnroutableError as exc:
             return Attempt(method or row["method"], row["url"] or "-", Outcome.DEAD, str(exc))
         return await send(self.http, request, self.settings.partner_timeout, module=row["module"])
@@ -332,6 +345,7 @@ class DeliveryWorker:
         clock = asyncio.get_running_loop().time()
         delivered: list[int] = []
         recovered: set[int] = set()
+        heard: dict[bool, set[int]] = {True: set(), False: set()}
         attempt_rows: list[dict[str, Any]] = []
         async with self.sessionmaker() as session:
             for result in results:
@@ -352,6 +366,9 @@ class DeliveryWorker:
                             "excerpt": attempt.excerpt,
                         }
                     )
+                evidence = answered(final)
+                if evidence is not None:
+                    heard[evidence].add(pid)
                 health = self._health.setdefault(pid, _Health())
                 if final.outcome == Outcome.DELIVERED:
                     delivered.append(row["id"])
@@ -385,6 +402,7 @@ class DeliveryWorker:
                         + timedelta(seconds=backoff(row["attempts"], self.settings.push_max_backoff)),
                     )
                 )
+                await absorb_queued(session, row["id"], row["group_key"])
             if delivered:
                 await session.exec(
                     update(OutboxRecord)
@@ -403,6 +421,7 @@ class DeliveryWorker:
                     .values(next_attempt_at=now)
                 )
             await session.exec(insert(PushAttemptRecord), params=attempt_rows)
+            await record_reachability(session, self.settings, answered=heard[True], unanswered=heard[False])
             await session.commit()
         return len(results)
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.config import Settings
 from hub.db import SessionMaker
+from hub.hub_role.client_info import announce
 from hub.identity import our_credentials
 from hub.ocpi.envelope import dump
 from hub.ocpi.v221.credentials import Credentials
@@ -204,6 +205,7 @@ async def register(
             registered.name = credentials.roles[0].business_details.name
         await apply_credentials(repo, registered, credentials, discovery)
         await repo.activate_token(registered, token_b)
+        await announce(session, settings, partner_id, joined=True)
         await session.commit()
         return await describe(repo, registered)
 
@@ -257,11 +259,14 @@ async def update(
         partner = await _load(repo, partner_id)
         await apply_credentials(repo, partner, credentials, discovery)
         await repo.activate_token(partner, new_b)
+        await announce(session, settings, partner_id)
         await session.commit()
         return await describe(repo, partner)
 
 
-async def remove(sessionmaker: SessionMaker, client: PartnerClient, partner_id: int) -> RemoveResult:
+async def remove(
+    sessionmaker: SessionMaker, client: PartnerClient, settings: Settings, partner_id: int
+) -> RemoveResult:
     """Unregister: DELETE on the partner's credentials where reachable, then our tokens for it stop working."""
     async with sessionmaker() as session:
         repo = PartnerRepository(session)
@@ -284,6 +289,7 @@ async def remove(sessionmaker: SessionMaker, client: PartnerClient, partner_id: 
         partner.status = PartnerStatus.UNREGISTERED
         partner.token_out = None
         await repo.save(partner)
+        await announce(session, settings, partner_id)
         await session.commit()
         return RemoveResult(partner=await describe(repo, partner), notified=notified, detail=detail)
 

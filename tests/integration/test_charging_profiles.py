@@ -374,6 +374,7 @@ async def test_active_profile_updates_go_only_to_senders_that_set_a_profile(
     told = (await cpo_hub.client.put(publish, json=ACTIVE, headers=ADMIN)).json()
     emsp_partner_at_hub = (await records(cpo_hub))[-1].partner_id
     assert told == {"partners": [emsp_partner_at_hub]}
+    await settle(cpo_hub.app)
     # the eMSP platform took it on its Sender interface
     cpo_at_emsp = await latest_partner_id(emsp)
     stored = (await emsp.client.get(f"/admin/chargingprofiles/{cpo_at_emsp}/S1", headers=ADMIN)).json()

@@ -60,7 +60,8 @@ from hub.ocpi.v221.charging_profiles import (
 from hub.ocpi.v221.commands import ResponseUrl
 from hub.ocpi.v221.locations import Capability
 from hub.ocpi.v221.sessions import SessionStatus
-from hub.partners.client import PartnerClient, PartnerError
+from hub.outbox.enqueue import OutboxWriter
+from hub.partners.client import PartnerClient
 from hub.partners.repository import PartnerRepository
 from hub.ports import ChargerCommands
 from hub.tables.base import utc_now
@@ -247,14 +248,14 @@ async def publish_active_profile(
     state: State, owner: Owner, session_id: str, profile: ActiveChargingProfile
 ) -> list[int]:
     """Tell the Senders of this Session's profiles that its ActiveChargingProfile changed (PUT on their Sender
-    interface). Only Senders whose SetChargingProfile we ACCEPTED for it: "The Receiver SHALL NOT call this
-    interface for any session where the Sender has never, successfully called the charging profile Receiver PUT
-    interface for this session". Returns the partners that took the update."""
+    interface), through the outbox. Only Senders whose SetChargingProfile we ACCEPTED for it: "The Receiver
+    SHALL NOT call this interface for any session where the Sender has never, successfully called the charging
+    profile Receiver PUT interface for this session". Returns the partners it is queued for."""
     sessionmaker: SessionMaker = state.sessionmaker
-    client: PartnerClient = state.partner_client
-    targets: dict[int, tuple[str, str, bool, RoutingHeaders]] = {}
+    queued: list[int] = []
     async with sessionmaker() as session:
         partners = PartnerRepository(session)
+        writer = OutboxWriter(session)
         setters = await CommandRepository(session).accepted_requesters(
             module=MODULE.value,
             command=ProfileRequest.SET_CHARGING_PROFILE,
@@ -262,7 +263,7 @@ async def publish_active_profile(
             session_id=session_id,
         )
         for record in setters:
-            if record.partner_id is None or record.partner_id in targets:
+            if record.partner_id is None or record.partner_id in queued:
                 continue
             partner = await partners.get(record.partner_id)
             if partner is None or partner.token_out is None:
@@ -277,25 +278,21 @@ async def publish_active_profile(
             )
             if endpoint is None:
                 continue
-            routing = RoutingHeaders(
-                to=PartyRef(record.country_code, record.party_id)
+            await writer.add_explicit(
+                partner_id=record.partner_id,
+                module=MODULE.value,
+                url=f"{endpoint.rstrip('/')}/{quote(session_id, safe='')}",
+                method="PUT",
+                body=dump(profile),
+                from_party=(owner.country_code, owner.party_id),
+                to_party=(record.country_code, record.party_id)
                 if record.country_code and record.party_id
                 else None,
-                from_=PartyRef(owner.country_code, owner.party_id),
+                object_id=session_id,
             )
-            targets[record.partner_id] = (endpoint, partner.token_out, partner.send_raw_token, routing)
-    told = []
-    for partner_id, (endpoint, token, raw, routing) in targets.items():
-        url = f"{endpoint.rstrip('/')}/{quote(session_id, safe='')}"
-        try:
-            await client.call(
-                "PUT", url, token=token, raw_token=raw, json=dump(profile), headers=routing.as_headers()
-            )
-        except PartnerError as exc:
-            log.warning("ActiveChargingProfile of session %s not delivered: %s", session_id, exc)
-            continue
-        told.append(partner_id)
-    return told
+            queued.append(record.partner_id)
+        await session.commit()
+    return queued
 
 
 # -- Sender (SCSP / eMSP) ------------------------------------------------------------------------------------

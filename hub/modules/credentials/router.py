@@ -47,7 +47,7 @@ async def put_credentials(
 
 
 @router.delete("", response_model=OcpiResponse[None])
-async def delete_credentials(caller: ConfigCallerDep, session: SessionDep) -> Response:
+async def delete_credentials(caller: ConfigCallerDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Unregister: your token stops working and we stop calling you."""
-    await credentials_service.unregister(session, caller)
+    await credentials_service.unregister(session, settings, caller)
     return ocpi_response()

@@ -14,6 +14,7 @@ from hub.errors import (
     UnableToUseClientApiError,
     UnsupportedVersionError,
 )
+from hub.hub_role.client_info import announce
 from hub.identity import is_local_party, our_credentials
 from hub.ocpi.v221.credentials import Credentials
 from hub.partners.client import PartnerClient, PartnerError
@@ -63,6 +64,7 @@ async def register(
     await apply_credentials(repo, caller.partner, credentials, discovery)
     token_c = new_token()
     await repo.activate_token(caller.partner, token_c)  # token A stops working
+    await announce(session, settings, caller.partner_id, joined=True)
     return our_credentials(settings, token_c)
 
 
@@ -78,10 +80,11 @@ async def update(
     await apply_credentials(repo, caller.partner, credentials, discovery)
     token_c = new_token()
     await repo.activate_token(caller.partner, token_c)  # the previous token stops working
+    await announce(session, settings, caller.partner_id)
     return our_credentials(settings, token_c)
 
 
-async def unregister(session: AsyncSession, caller: Caller) -> None:
+async def unregister(session: AsyncSession, settings: Settings, caller: Caller) -> None:
     """DELETE: "MUST return HTTP 405 if the client has not been registered before"."""
     if not caller.registered:
         raise MethodNotAllowedError("Not registered: nothing to unregister")
@@ -90,3 +93,4 @@ async def unregister(session: AsyncSession, caller: Caller) -> None:
     caller.partner.status = PartnerStatus.UNREGISTERED
     caller.partner.token_out = None
     await repo.save(caller.partner)
+    await announce(session, settings, caller.partner_id)

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.config import Settings
 from hub.errors import ObjectNotFoundError
+from hub.hub_role.mode import is_hub
 from hub.modules.hub_client_info.repository import ClientInfoRepository
 from hub.modules.objects import Owner, check_same, to_json
 from hub.ocpi.base import parse_datetime, utc_now
@@ -25,7 +26,6 @@ STARTED_AT = utc_now()
 
 # INVITED and CONNECTING: "Connection to this party is planned, but has never been connected".
 # UNREGISTERED: "will never connect anymore" (a new registration is a new partner record).
-# OFFLINE needs the still-alive check, which is not built yet.
 _STATUS = {
     PartnerStatus.REGISTERED: ConnectionStatus.CONNECTED,
     PartnerStatus.UNREGISTERED: ConnectionStatus.SUSPENDED,
@@ -34,14 +34,15 @@ _STATUS = {
 }
 
 
-def connection_status(status: str) -> ConnectionStatus:
-    """The ConnectionStatus of a partner in this PartnerStatus."""
-    return _STATUS[PartnerStatus(status)]
-
-
-def is_hub(settings: Settings) -> bool:
-    """Whether this platform is a Hub: one of our local parties has the HUB role."""
-    return any(party.role == Role.HUB for party in settings.parties)
+def connection_status(status: str, *, suspended: bool = False, unreachable: bool = False) -> ConnectionStatus:
+    """The ConnectionStatus of a partner in this PartnerStatus: SUSPENDED while an operator suspends it,
+    OFFLINE while a registered partner does not answer our calls ("Connection to party is not available")."""
+    if suspended:
+        return ConnectionStatus.SUSPENDED
+    current = _STATUS[PartnerStatus(status)]
+    if current == ConnectionStatus.CONNECTED and unreachable:
+        return ConnectionStatus.OFFLINE
+    return current
 
 
 def _millis(value: datetime) -> datetime:
@@ -51,12 +52,16 @@ def _millis(value: datetime) -> datetime:
 
 def client_info(partner: PartnerRecord, role: PartnerRoleRecord) -> ClientInfo:
     """The ClientInfo of one credentials role of a partner; the partner's updated_at is its last_updated
-    (it changes with the partner's status, roles and credentials)."""
+    (it changes with the partner's status, roles, credentials, suspension and reachability)."""
     return ClientInfo(
         party_id=role.party_id,
         country_code=role.country_code,
         role=Role(role.role),
-        status=connection_status(partner.status),
+        status=connection_status(
+            partner.status,
+            suspended=partner.suspended_at is not None,
+            unreachable=partner.unreachable_since is not None,
+        ),
         last_updated=_millis(partner.updated_at),
     )
 

@@ -6,12 +6,15 @@ from fastapi import APIRouter, Request, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.errors import ObjectNotFoundError
+from hub.hub_role.get_all import find_one, get_all
+from hub.hub_role.mode import addressed_to_hub
 from hub.modules.local_parties import sender_owners
-from hub.modules.locations.service import repository
+from hub.modules.locations.service import MODULE, repository
 from hub.modules.objects import from_json, object_response, sender_list
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.locations import EVSE, Connector, Location
+from hub.tables import LocationRecord
 
 router = APIRouter()
 
@@ -20,15 +23,32 @@ router = APIRouter()
 async def list_locations(
     request: Request, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """Our Locations, paginated (date_from inclusive, date_to exclusive, offset, limit)."""
+    """Our Locations, paginated (date_from inclusive, date_to exclusive, offset, limit); as a Hub, addressed
+    to the hub, those of every connected CPO too (GET All via Hubs)."""
+    if addressed_to_hub(settings, routing):
+        return await get_all(
+            request, session, settings, caller, module=MODULE, table=LocationRecord, owner_role=Role.CPO
+        )
     owners = sender_owners(settings, Role.CPO, routing)
     return await sender_list(request, repository(session), owners, settings.base_url, settings.page_limit)
 
 
 async def _location(
-    session: SessionDep, settings: SettingsDep, routing: RoutingDep, location_id: str
+    session: SessionDep, settings: SettingsDep, caller: CallerDep, routing: RoutingDep, location_id: str
 ) -> dict:  # type: ignore[type-arg]
-    record = await repository(session).get_local(location_id, sender_owners(settings, Role.CPO, routing))
+    if addressed_to_hub(settings, routing):
+        record = await find_one(
+            session,
+            settings,
+            caller,
+            module=MODULE,
+            table=LocationRecord,
+            owner_role=Role.CPO,
+            object_id=location_id,
+            what="Location",
+        )
+    else:
+        record = await repository(session).get_local(location_id, sender_owners(settings, Role.CPO, routing))
     if record is None:
         raise ObjectNotFoundError(f"Location {location_id} not found")
     return from_json(record.body)
@@ -46,7 +66,7 @@ async def get_location(
     location_id: str, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One Location, with its EVSEs and Connectors."""
-    return object_response(await _location(session, settings, routing, location_id))
+    return object_response(await _location(session, settings, caller, routing, location_id))
 
 
 @router.get("/{location_id}/{evse_uid}", response_model=OcpiResponse[EVSE])
@@ -59,7 +79,7 @@ async def get_evse(
     settings: SettingsDep,
 ) -> Response:
     """One EVSE of a Location."""
-    location = await _location(session, settings, routing, location_id)
+    location = await _location(session, settings, caller, routing, location_id)
     return object_response(_child(location.get("evses"), "uid", evse_uid, f"EVSE of Location {location_id}:"))
 
 
@@ -74,7 +94,7 @@ async def get_connector(
     settings: SettingsDep,
 ) -> Response:
     """One Connector of an EVSE."""
-    location = await _location(session, settings, routing, location_id)
+    location = await _location(session, settings, caller, routing, location_id)
     evse = _child(location.get("evses"), "uid", evse_uid, f"EVSE of Location {location_id}:")
     return object_response(
         _child(evse.get("connectors"), "id", connector_id, f"Connector of EVSE {evse_uid}:")

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError, UnknownLocationError
+from hub.hub_role.broadcast import broadcast
 from hub.modules.objects import (
     ObjectRepository,
     Owner,
@@ -143,8 +144,6 @@ class LocationService:
         connector_id: str | None = None,
         location_id: str,
     ) -> None:
-        if not self.writer.local:
-            return
         # The event names the objects by their stored ids, not by the spelling of the URL (CiString).
         stored = self._last
         if evse_uid is not None:
@@ -152,6 +151,20 @@ class LocationService:
             evse_uid = evse["uid"]
             if connector_id is not None:
                 connector_id = self._connector(evse, location_id, evse_uid, connector_id)["id"]
+        if not self.writer.local:
+            owner = (self.owner.country_code, self.owner.party_id)
+            await broadcast(
+                self.repo.session,
+                self.writer.partner_id,
+                MODULE,
+                owner,
+                stored["id"],
+                method,
+                body,
+                evse_uid=evse_uid,
+                connector_id=connector_id,
+            )
+            return
         await self.repo.record_change(
             MODULE, self.owner, stored["id"], method, body, evse_uid=evse_uid, connector_id=connector_id
         )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import InvalidParametersError, ObjectNotFoundError
+from hub.hub_role.broadcast import broadcast
 from hub.modules.objects import (
     ObjectRepository,
     Owner,
@@ -37,6 +38,10 @@ class TariffService:
         self.repo = repository(session)
         self.owner = owner
         self.writer = writer
+
+    @property
+    def _owner(self) -> tuple[str, str]:
+        return (self.owner.country_code, self.owner.party_id)
 
     async def _record(self, tariff_id: str) -> TariffRecord | None:
         record = await self.repo.get(self.owner, tariff_id)
@@ -79,6 +84,10 @@ class TariffService:
         await self.repo.save(record)
         if self.writer.local:
             await self.repo.record_change(MODULE, self.owner, body["id"], "PUT", body)
+        else:
+            await broadcast(
+                self.repo.session, self.writer.partner_id, MODULE, self._owner, body["id"], "PUT", body
+            )
         return created, True
 
     async def delete(self, tariff_id: str) -> None:
@@ -88,3 +97,8 @@ class TariffService:
         await self.repo.delete(record)
         if self.writer.local:
             await self.repo.record_change(MODULE, self.owner, tariff_id, "DELETE", None)
+        else:
+            stored_id = from_json(record.body)["id"]
+            await broadcast(
+                self.repo.session, self.writer.partner_id, MODULE, self._owner, stored_id, "DELETE", None
+            )

@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
+from hub.hub_role.get_all import get_all
+from hub.hub_role.mode import addressed_to_hub
 from hub.modules.local_parties import sender_owners
 from hub.modules.objects import sender_list
 from hub.modules.tokens.repository import TokenRepository
-from hub.modules.tokens.service import authorize
+from hub.modules.tokens.service import MODULE, authorize
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.tokens import AuthorizationInfo, LocationReferences, Token, TokenType
+from hub.tables.tokens import TokenRecord
 from hub.transport import ocpi_response
 
 router = APIRouter()
@@ -35,7 +38,12 @@ LocationBody = Annotated[
 async def list_tokens(
     request: Request, caller: CallerDep, routing: RoutingDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """Our Tokens, paginated (date_from inclusive, date_to exclusive, offset, limit), invalid ones too."""
+    """Our Tokens, paginated (date_from inclusive, date_to exclusive, offset, limit), invalid ones too; as a
+    Hub, addressed to the hub, those of every connected eMSP too (GET All via Hubs)."""
+    if addressed_to_hub(settings, routing):
+        return await get_all(
+            request, session, settings, caller, module=MODULE, table=TokenRecord, owner_role=Role.EMSP
+        )
     owners = sender_owners(settings, Role.EMSP, routing)
     return await sender_list(
         request, TokenRepository(session), owners, settings.base_url, settings.page_limit

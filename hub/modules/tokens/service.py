@@ -19,6 +19,7 @@ from hub.errors import (
     ObjectNotFoundError,
     UnknownTokenError,
 )
+from hub.hub_role.broadcast import broadcast
 from hub.modules.objects import Owner, Writer, check_same, from_json, key, same_content, to_json, validate
 from hub.modules.tokens.repository import TokenRepository, token_id
 from hub.ocpi.base import (
@@ -176,6 +177,8 @@ class TokenService:
             await self.repo.record_change(
                 MODULE, self.owner, body["uid"], "PUT", body, object_type=body["type"]
             )
+        else:
+            await self._broadcast("PUT", body, body)
         return record is None, True
 
     async def patch(self, uid: str, token_type: TokenType, patch: TokenPatch) -> bool:
@@ -191,18 +194,28 @@ class TokenService:
                 return False
             body["last_updated"] = format_datetime(utc_now())
         await self._store(record, uid, token_type, body)
+        # The event names the Token by uid and type too: the change_event row has no column for the type.
+        event = {**changes, "uid": body["uid"], "type": body["type"], "last_updated": body["last_updated"]}
         if self.writer.local:
-            # The event names the Token by uid and type too: the change_event row has no column for the type.
-            event = {
-                **changes,
-                "uid": body["uid"],
-                "type": body["type"],
-                "last_updated": body["last_updated"],
-            }
             await self.repo.record_change(
                 MODULE, self.owner, body["uid"], "PATCH", event, object_type=body["type"]
             )
+        else:
+            await self._broadcast("PATCH", event, body)
         return True
+
+    async def _broadcast(self, method: str, change: dict[str, Any], token: dict[str, Any]) -> None:
+        owner = (self.owner.country_code, self.owner.party_id)
+        await broadcast(
+            self.repo.session,
+            self.writer.partner_id,
+            MODULE,
+            owner,
+            token["uid"],
+            method,
+            change,
+            object_type=token["type"],
+        )
 
     async def policy(self, uid: str, token_type: TokenType) -> AuthorizationPolicy:
         return read_policy(await self._existing(uid, token_type)) or AuthorizationPolicy()
