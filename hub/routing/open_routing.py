@@ -67,12 +67,17 @@ def _field(body: Any, *names: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _token_owner(body: Any, what: str) -> PartyRef:
+def billed_to(body: Any) -> PartyRef | None:
     """The eMSP a Session or CDR goes to: the owner of its `cdr_token`."""
     country_code, party_id = _field(body, "cdr_token", "country_code"), _field(body, "cdr_token", "party_id")
-    if not (country_code and party_id):
+    return PartyRef(country_code.upper(), party_id.upper()) if country_code and party_id else None
+
+
+def _token_owner(body: Any, what: str) -> PartyRef:
+    owner = billed_to(body)
+    if owner is None:
         raise UnknownReceiverError(f"cannot route: the {what} names no cdr_token owner{ADDRESS_IT}")
-    return PartyRef(country_code.upper(), party_id.upper())
+    return owner
 
 
 def _one(owners: list[PartyRef], what: str) -> ToParty:

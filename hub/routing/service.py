@@ -36,8 +36,8 @@ from hub.ocpi.headers import (
 from hub.routing import rewrite
 from hub.routing.directory import KnownCaller, RoutingDirectory
 from hub.routing.forward import Forwarded, forward
-from hub.routing.memory import remember_forwarded
-from hub.routing.open_routing import NOT_JSON, ToParty, decide, reads_body
+from hub.routing.memory import SESSION_EMSP, memo_key, remember_forwarded
+from hub.routing.open_routing import NOT_JSON, ToParty, billed_to, decide, reads_body
 from hub.routing.paths import CALLBACKS, ModulePath
 from hub.routing.repository import RoutingRepository
 from hub.routing.targets import Target, addressed, remembered, requester, require_party
@@ -137,6 +137,7 @@ async def plan(
         body = await read_body()
     if parsed is None:
         parsed = parse_json(body or b"")
+    await _check_billed_to(repo, path, method, parsed, target.party)
     body, query = await _substitute_response_url(
         repo, settings, path, method, body or b"", parsed, query, caller, target
     )
@@ -173,6 +174,34 @@ def _check_owner_in_url(path: ModulePath, sender: PartyRef) -> None:
             f"the URL names {segments[0]}*{segments[1]} as the object's owner, but the request is from {sender} "
             "(OCPI-from-country-code/OCPI-from-party-id): a party pushes and reads only its own objects"
         )
+
+
+async def _check_billed_to(
+    repo: RoutingRepository, path: ModulePath, method: str, parsed: Any, receiver: PartyRef
+) -> None:
+    """A Session or CDR goes to the eMSP of its `cdr_token` and to no one else: the spec keeps them out of
+    broadcasts as "specific to only one party and possibly even protected by GDPR"."""
+    if path.interface_role != InterfaceRole.RECEIVER:
+        return
+    segments = path.segments
+    what: str | None = None
+    owner: PartyRef | None = None
+    if path.module == ModuleID.SESSIONS and method == "PUT" and len(segments) == 3:
+        what, owner = f"Session {segments[2]}", billed_to(parsed)
+    elif path.module == ModuleID.CDRS and method == "POST" and not segments:
+        what, owner = "CDR", billed_to(parsed)
+    elif path.module == ModuleID.SESSIONS and method == "PATCH" and len(segments) == 3:
+        memo = await repo.route(
+            SESSION_EMSP, memo_key(PartyRef(segments[0].upper(), segments[1].upper()), segments[2])
+        )
+        if memo is None:
+            return
+        what, owner = f"Session {segments[2]}", PartyRef(memo.country_code, memo.party_id)
+    if what is not None and owner != receiver:
+        billed = (
+            f"the eMSP of its cdr_token ({owner})" if owner else "the eMSP of its cdr_token, which it lacks"
+        )
+        raise InvalidParametersError(f"a {what} goes only to {billed}, not to {receiver}")
 
 
 async def _substitute_response_url(

@@ -18,7 +18,15 @@ from hub.routing import directory
 from hub.tables import PartnerRecord, PartnerStatus
 from hub.tables.base import utc_now
 from tests.conftest import Platform, PlatformFactory
-from tests.hub.routing_setup import PREFIX, RawParty, add_raw_party, headers, make_hub
+from tests.hub.routing_setup import (
+    PREFIX,
+    RawParty,
+    add_raw_party,
+    headers,
+    make_cdr,
+    make_hub,
+    make_session,
+)
 from tests.network import PeerNetwork
 
 CPO = ("NL", "CPA")
@@ -362,3 +370,27 @@ async def test_a_change_made_by_another_process_is_seen_within_the_directorys_li
     response = await hub.client.get(f"{LOCATIONS}/NL/CPA/L", headers=headers(cpo.token, to=EMSP))
     assert envelope(response)["status_code"] == 4003
     assert len(emsp.requests) == 2
+
+
+async def test_sessions_and_cdrs_go_only_to_the_emsp_of_their_token(
+    hub: Platform, network: PeerNetwork, cpo: RawParty, emsp: RawParty
+) -> None:
+    other = await add_raw_party(hub, network, "other.test", [("DE", "MSB", Role.EMSP)])
+    session = make_session(CPO, EMSP, "S1")
+    sessions = f"{PREFIX}/receiver/sessions/NL/CPA/S1"
+    response = await hub.client.put(sessions, json=session, headers=headers(cpo.token, to=("DE", "MSB")))
+    assert envelope(response)["status_code"] == 2001
+    assert envelope(response)["status_message"] == (
+        "a Session S1 goes only to the eMSP of its cdr_token (BE*RAW), not to DE*MSB"
+    )
+    response = await hub.client.post(
+        f"{PREFIX}/receiver/cdrs", json=make_cdr(CPO, EMSP), headers=headers(cpo.token, to=("DE", "MSB"))
+    )
+    assert envelope(response)["status_code"] == 2001
+    response = await hub.client.put(sessions, json=session, headers=headers(cpo.token, to=EMSP))
+    assert envelope(response)["status_code"] == 1000
+    patch = {"kwh": 2.0, "last_updated": "2026-03-01T00:00:00Z"}
+    response = await hub.client.patch(sessions, json=patch, headers=headers(cpo.token, to=("DE", "MSB")))
+    assert envelope(response)["status_code"] == 2001
+    assert other.requests == []
+    assert [r.method for r in emsp.requests] == ["PUT"]
