@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from hub.config import LocalParty, Settings
+from hub.identity import is_local_party
 from hub.ocpi.enums import Role
 from hub.ocpi.headers import PartyRef, RoutingHeaders
 
@@ -15,12 +16,6 @@ def hub_parties(settings: Settings) -> list[LocalParty]:
 def is_hub(settings: Settings) -> bool:
     """Hub mode: one of our local parties has the HUB role."""
     return bool(hub_parties(settings))
-
-
-def is_local(settings: Settings, country_code: str, party_id: str) -> bool:
-    return any(
-        (p.country_code, p.party_id) == (country_code.upper(), party_id.upper()) for p in settings.parties
-    )
 
 
 def addressed_to_hub(settings: Settings, routing: RoutingHeaders) -> bool:
@@ -42,6 +37,6 @@ def push_sender(settings: Settings, owner: tuple[str, str]) -> PartyRef | None:
     its own party-id and country-code in the 'OCPI-from-' headers"; our own objects come from their owner.
     None: the owner."""
     hubs = hub_parties(settings)
-    if not hubs or is_local(settings, *owner):
+    if not hubs or is_local_party(settings, *owner):
         return None
     return PartyRef(hubs[0].country_code, hubs[0].party_id)

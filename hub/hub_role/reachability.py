@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,14 +34,23 @@ async def record_reachability(
     that answered reachable again; a partner in both answered. Returns the partners whose state changed, each
     of which is announced to the others (in hub mode)."""
     failing = set(unanswered) - set(answered)
-    wanted = set(answered) | failing
-    if not wanted:
+    if not answered and not failing:
         return []
+    # Only those whose state changes: usually none, so the delivery worker's batches stay one cheap query.
     partners = (
         await session.exec(
             select(PartnerRecord).where(
-                col(PartnerRecord.id).in_(sorted(wanted)),
                 col(PartnerRecord.status) == PartnerStatus.REGISTERED,
+                or_(
+                    and_(
+                        col(PartnerRecord.id).in_(sorted(answered)),
+                        col(PartnerRecord.unreachable_since).is_not(None),
+                    ),
+                    and_(
+                        col(PartnerRecord.id).in_(sorted(failing)),
+                        col(PartnerRecord.unreachable_since).is_(None),
+                    ),
+                ),
             )
         )
     ).all()
@@ -49,8 +59,6 @@ async def record_reachability(
     for partner in partners:
         assert partner.id is not None
         down = partner.id in failing
-        if down == (partner.unreachable_since is not None):
-            continue
         partner.unreachable_since = now if down else None
         # ClientInfo.last_updated follows the partner's updated_at.
         partner.updated_at = now

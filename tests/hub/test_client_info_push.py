@@ -49,16 +49,29 @@ async def listed(parties: Around, name: str) -> dict[tuple[str, str, str], dict[
     return {(i["country_code"], i["party_id"], i["role"]): i for i in response.json()["data"]}
 
 
-@pytest.fixture
-async def parties(platforms: PlatformFactory, database_url: str, new_sqlite_url: Callable[[], str]) -> Around:
-    around = await around_hub(platforms, database_url, new_sqlite_url, client_info=True)
+async def settled(platforms: PlatformFactory, url: str, new_sqlite_url: Callable[[], str]) -> Around:
+    around = await around_hub(platforms, url, new_sqlite_url, client_info=True)
     await settle(around.hub.app)
     return around
 
 
+@pytest.fixture
+async def engine_parties(
+    platforms: PlatformFactory, database_url: str, new_sqlite_url: Callable[[], str]
+) -> Around:
+    """The hub on both engines: the pushes are queued and claimed in SQL."""
+    return await settled(platforms, database_url, new_sqlite_url)
+
+
+@pytest.fixture
+async def parties(platforms: PlatformFactory, sqlite_url: str, new_sqlite_url: Callable[[], str]) -> Around:
+    return await settled(platforms, sqlite_url, new_sqlite_url)
+
+
 async def test_each_party_is_told_of_every_other_and_never_of_itself(
-    parties: Around, network: PeerNetwork
+    engine_parties: Around, network: PeerNetwork
 ) -> None:
+    parties = engine_parties
     for name, connected in parties.parties.items():
         received = await client_infos_received(connected.platform)
         others = {identity for other, identity in ROLES.items() if other != name}
