@@ -19,9 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.auth import Caller
 from hub.config import Settings
 from hub.errors import UnknownReceiverError
+from hub.hub_role.mode import hub_parties
 from hub.modules.local_parties import owners_with_role
 from hub.modules.objects import Owner, key, list_response, parse_page
 from hub.ocpi.enums import Role
+from hub.ocpi.headers import PartyRef, RoutingHeaders
 from hub.ocpi.pagination import PageRequest
 from hub.outbox.recipients import audience
 from hub.partners.repository import PartnerRepository
@@ -98,6 +100,7 @@ async def get_all(
     module: str,
     table: type[R],
     owner_role: Role,
+    routing: RoutingHeaders,
 ) -> Response:
     """The Sender list of `module` served by the hub: every object the caller may read, paginated."""
     page = parse_page(request, settings.page_limit)
@@ -108,7 +111,24 @@ async def get_all(
         partners=await readable_partners(session, caller, module),
         page=page,
     )
-    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
+    response = list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
+    response.headers.update(await _answer_routing(session, settings, caller, routing))
+    return response
+
+
+async def _answer_routing(
+    session: AsyncSession, settings: Settings, caller: Caller, routing: RoutingHeaders
+) -> dict[str, str]:
+    """ "GET All via Hubs response": TO the requesting party (its OCPI-from-*, else the caller's only party),
+    FROM the hub."""
+    requester = routing.from_
+    if requester is None:
+        parties = {
+            (r.country_code, r.party_id) for r in await PartnerRepository(session).roles(caller.partner_id)
+        }
+        requester = PartyRef(*parties.pop()) if len(parties) == 1 else None
+    hub = hub_parties(settings)[0]
+    return RoutingHeaders(to=requester, from_=PartyRef(hub.country_code, hub.party_id)).as_headers()
 
 
 async def find_one(

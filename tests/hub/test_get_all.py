@@ -102,6 +102,9 @@ async def test_get_all_pages_through_every_cpo_s_locations_oldest_first(engine_p
     assert link.endswith('>; rel="next"')
     assert owners_and_ids(second) == [("NL", "CPA", "LOC3")]
     assert "Link" not in second.headers
+    # "GET All via Hubs response": TO the requesting party, FROM the hub.
+    assert (first.headers["OCPI-to-country-code"], first.headers["OCPI-to-party-id"]) == party(MSB)
+    assert (first.headers["OCPI-from-country-code"], first.headers["OCPI-from-party-id"]) == HUB_PARTY
     # As each CPO pushed it, last_updated included.
     assert first.json()["data"][1] == make_location("LOC2", 1, 1, "DE", "CPB", "2026-02-01T00:00:00Z")
 
@@ -117,6 +120,8 @@ async def test_without_routing_headers_a_get_all_is_the_same_and_date_filters_ap
 
     assert owners_and_ids(window) == [("DE", "CPB", "LOC2")]
     assert window.headers["X-Total-Count"] == "1"
+    # No OCPI-from-*: the caller's only party is the one answered.
+    assert (window.headers["OCPI-to-country-code"], window.headers["OCPI-to-party-id"]) == party(MSC)
 
 
 async def test_a_cpo_reads_only_its_own_locations_not_another_cpo_s(parties: Parties) -> None:

@@ -27,7 +27,14 @@ async def list_locations(
     to the hub, those of every connected CPO too (GET All via Hubs)."""
     if addressed_to_hub(settings, routing):
         return await get_all(
-            request, session, settings, caller, module=MODULE, table=LocationRecord, owner_role=Role.CPO
+            request,
+            session,
+            settings,
+            caller,
+            module=MODULE,
+            table=LocationRecord,
+            owner_role=Role.CPO,
+            routing=routing,
         )
     owners = sender_owners(settings, Role.CPO, routing)
     return await sender_list(request, repository(session), owners, settings.base_url, settings.page_limit)

@@ -42,7 +42,14 @@ async def list_tokens(
     Hub, addressed to the hub, those of every connected eMSP too (GET All via Hubs)."""
     if addressed_to_hub(settings, routing):
         return await get_all(
-            request, session, settings, caller, module=MODULE, table=TokenRecord, owner_role=Role.EMSP
+            request,
+            session,
+            settings,
+            caller,
+            module=MODULE,
+            table=TokenRecord,
+            owner_role=Role.EMSP,
+            routing=routing,
         )
     owners = sender_owners(settings, Role.EMSP, routing)
     return await sender_list(
