@@ -48,6 +48,9 @@ from hub.tables.hub_routing import HubCallbackRecord
 _OWNER_IN_URL = {ModuleID.LOCATIONS, ModuleID.SESSIONS, ModuleID.TARIFFS, ModuleID.TOKENS}
 # Sender lists that carry drivers' data: a party sees only what is billed to it.
 _BILLED_LISTS = {ModuleID.SESSIONS, ModuleID.CDRS}
+# Receiver requests whose body the hub looks into: for the receiver it must be (a Session's or CDR's eMSP), or
+# for what it replaces or remembers (a response_url, a reservation).
+_READ_BODIES = {ModuleID.SESSIONS, ModuleID.CDRS, ModuleID.COMMANDS, ModuleID.CHARGING_PROFILES}
 _COPIED = ("content-type", TOTAL_COUNT.lower(), LIMIT.lower(), "location", "allow")
 
 
@@ -135,11 +138,11 @@ async def plan(
     _check_owner_in_url(path, sender)
     if body is None:
         body = await read_body()
-    if parsed is None:
-        parsed = parse_json(body or b"")
+    if parsed is None and path.interface_role == InterfaceRole.RECEIVER and path.module in _READ_BODIES:
+        parsed = parse_json(body)
     await _check_billed_to(repo, path, method, parsed, target.party)
     body, query = await _substitute_response_url(
-        repo, settings, path, method, body or b"", parsed, query, caller, target
+        repo, settings, path, method, body, parsed, query, caller, target
     )
     await remember_forwarded(
         repo,
