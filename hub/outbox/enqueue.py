@@ -283,3 +283,66 @@ class OutboxWriter:
                         inserts.append(row)
         if inserts:
             await self.session.exec(insert(OutboxRecord), params=inserts)
+
+
+async def absorb_queued(session: AsyncSession, row_id: int, group_key: str) -> None:
+    """A push back to pending after a failed attempt takes in the pushes of its object queued behind it while
+    it was being sent, as far as they merge, so that the retry carries the latest state, not the history."""
+    rows = (
+        await session.exec(
+            select(OutboxRecord)
+            .where(
+                col(OutboxRecord.group_key) == group_key,
+                col(OutboxRecord.state) == PushState.PENDING,
+                col(OutboxRecord.id) >= row_id,
+            )
+            .order_by(col(OutboxRecord.id))
+        )
+    ).all()
+    if len(rows) < 2 or rows[0].id != row_id:
+        return
+    head = rows[0]
+    push = _push_of(head)
+    changed_at = head.changed_at
+    for newer in rows[1:]:
+        merged = merge(push, _push_of(newer))
+        if merged is None:
+            break
+        # Only as the row was read: a writer may be merging a newer change into it in its own transaction.
+        result = await session.exec(
+            update(OutboxRecord)
+            .where(
+                col(OutboxRecord.id) == newer.id,
+                col(OutboxRecord.state) == PushState.PENDING,
+                col(OutboxRecord.method) == newer.method,
+                col(OutboxRecord.changed_at) == newer.changed_at,
+                col(OutboxRecord.body).is_(None)
+                if newer.body is None
+                else col(OutboxRecord.body) == newer.body,
+            )
+            .values(state=PushState.SUPERSEDED)
+        )
+        if result.rowcount == 0:
+            break
+        push, changed_at = merged, newer.changed_at
+    if changed_at == head.changed_at:
+        return
+    target = [*push.target, None, None]
+    await session.exec(
+        update(OutboxRecord)
+        .where(col(OutboxRecord.id) == row_id)
+        .values(
+            method=push.method,
+            body=_dumps(push.body),
+            evse_uid=target[0],
+            connector_id=target[1],
+            changed_at=changed_at,
+        )
+    )
+
+
+def _push_of(record: OutboxRecord) -> Push:
+    target = tuple(part for part in (record.evse_uid, record.connector_id) if part is not None)
+    return Push(
+        record.module, target, record.method, None if record.body is None else orjson.loads(record.body)
+    )

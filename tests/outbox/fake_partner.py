@@ -39,7 +39,9 @@ RECEIVERS = ("locations", "tariffs", "tokens", "sessions", "cdrs")
 
 class Behaviour(StrEnum):
     OK = "ok"
-    SLOW = "slow"  # answers after `slow_delay`, longer than the hub waits
+    SLOW = (
+        "slow"  # answers (and stores) after `slow_delay` or `release()`; a caller gone by then is not served
+    )
     FLAPPING = "flapping"  # every other request gets HTTP 500
     HTTP_500 = "http_500"
     HTTP_400 = "http_400"
@@ -62,6 +64,7 @@ class Received:
     at: datetime
     answer: str = ""
     answered: bool = False
+    answered_at: datetime | None = None
 
     @property
     def module(self) -> str:
@@ -279,7 +282,7 @@ class FakePartner:
         try:
             response = await self._answer(request, received)
         finally:
-            received.answered = True
+            received.answered, received.answered_at = True, datetime.now(UTC)
             self._notify()
         return response
 
@@ -300,6 +303,9 @@ class FakePartner:
         failure = self._failure(behaviour)
         if failure is not None:
             return self._answered(received, behaviour.value, failure)
+        return self._store(received)
+
+    def _store(self, received: Received) -> Response:
         try:
             self.model.apply(
                 received.module,
@@ -327,7 +333,7 @@ class FakePartner:
             released.cancel()
         if gone.done() and not gone.cancelled():
             return self._answered(received, "abandoned", JSONResponse(envelope()))
-        return self._answered(received, "slow", JSONResponse(envelope()))
+        return self._store(received)
 
     @staticmethod
     def _failure(behaviour: Behaviour) -> Response | None:
