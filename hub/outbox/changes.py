@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -103,3 +104,16 @@ def merge(pending: Push, newer: Push) -> Push | None:
     if pending.method == "PATCH" and newer.method == "PATCH" and pending.target == newer.target:
         return replace(pending, body=_patch_fields(pending.module, pending.body or {}, newer.body or {}))
     return None
+
+
+def absorbing(head: Push, queued: Sequence[Push]) -> list[Push]:
+    """`head` with the pushes queued behind it merged in, in order, as far as they merge: the merged push after
+    each one taken in."""
+    merged: list[Push] = []
+    for newer in queued:
+        step = merge(head, newer)
+        if step is None:
+            break
+        head = step
+        merged.append(head)
+    return merged

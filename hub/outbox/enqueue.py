@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.ocpi.base import utc_now
-from hub.outbox.changes import Push, Target, covers, merge, overlaps
+from hub.outbox.changes import Push, Target, absorbing, covers, merge, overlaps
 from hub.outbox.recipients import Recipient, recipients
 from hub.signals import mark_changes
 from hub.tables.outbox import OutboxRecord, PushState
@@ -302,12 +302,8 @@ async def absorb_queued(session: AsyncSession, row_id: int, group_key: str) -> N
     if len(rows) < 2 or rows[0].id != row_id:
         return
     head = rows[0]
-    push = _push_of(head)
-    changed_at = head.changed_at
-    for newer in rows[1:]:
-        merged = merge(push, _push_of(newer))
-        if merged is None:
-            break
+    push, changed_at, absorbed = _push_of(head), head.changed_at, 0
+    for newer, merged in zip(rows[1:], absorbing(push, [_push_of(r) for r in rows[1:]]), strict=False):
         # Only as the row was read: a writer may be merging a newer change into it in its own transaction.
         result = await session.exec(
             update(OutboxRecord)
@@ -324,8 +320,8 @@ async def absorb_queued(session: AsyncSession, row_id: int, group_key: str) -> N
         )
         if result.rowcount == 0:
             break
-        push, changed_at = merged, newer.changed_at
-    if changed_at == head.changed_at:
+        push, changed_at, absorbed = merged, newer.changed_at, absorbed + 1
+    if not absorbed:
         return
     target = [*push.target, None, None]
     await session.exec(
