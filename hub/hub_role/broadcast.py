@@ -9,9 +9,15 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.ocpi.enums import Role
 from hub.outbox.enqueue import Change, OutboxWriter
+from hub.partners.repository import PartnerRepository
 
 _ADDRESSED_TO_HUB = "hub.addressed_to_hub"
+
+
+async def _is_hub(session: AsyncSession, partner_id: int) -> bool:
+    return any(role.role == Role.HUB for role in await PartnerRepository(session).roles(partner_id))
 
 
 def mark_addressed_to_hub(session: AsyncSession) -> None:
@@ -35,10 +41,15 @@ async def broadcast(
     evse_uid: str | None = None,
     connector_id: str | None = None,
     object_type: str | None = None,
+    unchanged: bool = False,
 ) -> None:
     """Queue a partner's change of one of its objects, as stored (`last_updated` untouched), for every other
-    connected party entitled to it, when this request is a Broadcast Push; otherwise nothing."""
+    connected party entitled to it, when this request is a Broadcast Push; otherwise nothing. `unchanged`: the
+    stored object is the same as before, which from another Hub is an echo of what hubs already passed on
+    (hubs connected in a ring would pass it round forever), so it goes no further."""
     if sender_partner_id is None or not broadcasting(session):
+        return
+    if unchanged and await _is_hub(session, sender_partner_id):
         return
     change = Change(
         module=module,

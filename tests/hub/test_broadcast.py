@@ -24,7 +24,7 @@ from tests.hub.hub_setup import (
     stored,
     stored_by,
 )
-from tests.hub.routing_setup import CPA, HUB, MSB, PREFIX, headers, join, make_hub, party
+from tests.hub.routing_setup import CPA, HUB, MSB, PREFIX, add_raw_party, headers, join, make_hub, party
 from tests.integration.test_sessions import make_session
 from tests.integration.test_tokens import make_token
 from tests.network import PeerNetwork
@@ -219,3 +219,25 @@ async def test_a_platform_with_a_cpo_and_an_emsp_is_not_sent_its_own_location_ba
     assert LOC1 in await stored(msb.platform, LocationRecord)
     assert await stored(both.platform, LocationRecord) == {}
     assert sent_to(network, "cpa.test", "/receiver/locations/") == []
+
+
+async def test_an_unchanged_object_another_hub_relays_goes_no_further_while_a_party_s_repush_does(
+    platforms: PlatformFactory, sqlite_url: str, network: PeerNetwork
+) -> None:
+    hub = make_hub(platforms, sqlite_url)
+    other_hub = await add_raw_party(hub, network, "hub2.test", [("DE", "HB2", Role.HUB)])
+    cpa = await add_raw_party(hub, network, "cpa.test", [(*party(CPA), Role.CPO)])
+    await add_raw_party(hub, network, "msb.test", [(*party(MSB), Role.EMSP)])
+    behind = make_location("LOC7", 1, 1, "BE", "BHC")
+
+    async def push(token: str, url: str, body: dict[str, object], **routing: tuple[str, str]) -> None:
+        response = await hub.client.put(url, json=body, headers=headers(token, to=HUB_PARTY, **routing))
+        assert response.json()["status_code"] == 1000, response.text
+        await settle(hub.app)
+
+    for _ in range(2):
+        await push(other_hub.token, f"{LOCATIONS}/BE/BHC/LOC7", behind, from_=("BE", "BHC"))
+        await push(cpa.token, f"{LOCATIONS}/NL/CPA/LOC1", location())
+
+    pushed = [(r.module, r.object_id) for r in await outbox(hub) if r.partner_id != other_hub.partner_id]
+    assert sorted(pushed) == [("locations", "LOC1"), ("locations", "LOC1"), ("locations", "LOC7")]

@@ -115,6 +115,7 @@ class LocationService:
         """Validate and store the whole Location. Returns False when our own data did not change."""
         location = validate(Location, body)
         canonical = dump(location)
+        self._unchanged = canonical == old
         if self.writer.local:
             _stamp(canonical, old, format_datetime(utc_now()))
             if old is not None and canonical == old:
@@ -163,6 +164,7 @@ class LocationService:
                 body,
                 evse_uid=evse_uid,
                 connector_id=connector_id,
+                unchanged=self._unchanged,
             )
             return
         await self.repo.record_change(

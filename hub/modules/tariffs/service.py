@@ -64,6 +64,7 @@ class TariffService:
         check_same("id", tariff_id, tariff.id)
         record = await self._record(tariff_id)
         body = dump(tariff)
+        unchanged = record is not None and from_json(record.body) == body
         if self.writer.local:
             if record is not None and same_content(body, from_json(record.body)):
                 return False, False
@@ -86,7 +87,14 @@ class TariffService:
             await self.repo.record_change(MODULE, self.owner, body["id"], "PUT", body)
         else:
             await broadcast(
-                self.repo.session, self.writer.partner_id, MODULE, self._owner, body["id"], "PUT", body
+                self.repo.session,
+                self.writer.partner_id,
+                MODULE,
+                self._owner,
+                body["id"],
+                "PUT",
+                body,
+                unchanged=unchanged,
             )
         return created, True
 

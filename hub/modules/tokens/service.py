@@ -168,6 +168,7 @@ class TokenService:
         self._check_identity(uid, token_type, token)
         record = await self._record(uid, token_type)
         body = dump(token)
+        unchanged = record is not None and from_json(record.body) == body
         if self.writer.local:
             if record is not None and same_content(body, from_json(record.body)):
                 return False, False
@@ -178,7 +179,7 @@ class TokenService:
                 MODULE, self.owner, body["uid"], "PUT", body, object_type=body["type"]
             )
         else:
-            await self._broadcast("PUT", body, body)
+            await self._broadcast("PUT", body, body, unchanged=unchanged)
         return record is None, True
 
     async def patch(self, uid: str, token_type: TokenType, patch: TokenPatch) -> bool:
@@ -201,10 +202,12 @@ class TokenService:
                 MODULE, self.owner, body["uid"], "PATCH", event, object_type=body["type"]
             )
         else:
-            await self._broadcast("PATCH", event, body)
+            await self._broadcast("PATCH", event, body, unchanged=body == old)
         return True
 
-    async def _broadcast(self, method: str, change: dict[str, Any], token: dict[str, Any]) -> None:
+    async def _broadcast(
+        self, method: str, change: dict[str, Any], token: dict[str, Any], *, unchanged: bool
+    ) -> None:
         owner = (self.owner.country_code, self.owner.party_id)
         await broadcast(
             self.repo.session,
@@ -215,6 +218,7 @@ class TokenService:
             method,
             change,
             object_type=token["type"],
+            unchanged=unchanged,
         )
 
     async def policy(self, uid: str, token_type: TokenType) -> AuthorizationPolicy:
