@@ -65,6 +65,9 @@ def _register_command_app() -> None:
     from hub import cli_hub
 
     cli_hub.register(app, partner_app)
+    from hub import cli_stations
+
+    cli_stations.register(app, import_app)
 
 
 class CliError(Exception):
@@ -145,7 +148,7 @@ def serve(
         ),
     ] = True,
 ) -> None:
-    """Run the hub: the OCPI API, the admin API and the health probes."""
+    """Run the hub: the OCPI API, the admin API, the health probes and the OCPP endpoint /ocpp/{station_id}."""
     import uvicorn
 
     from hub.migrate import upgrade
@@ -157,13 +160,18 @@ def serve(
     if migrate:
         _run(lambda: upgrade(settings.database_url))
         typer.echo(f"database {_safe_url(settings.database_url)} is up to date", err=True)
+    from hub.cli_stations import websocket_options
+
+    options = _run(websocket_options)
     uvicorn.run(
-        "hub.main:create_app",
+        # The hub with the OCPP endpoint, composed in adapters/ (the hub imports no adapter).
+        "adapters.app:create_gateway",
         factory=True,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        **options,
     )
 
 

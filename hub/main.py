@@ -27,6 +27,7 @@ from hub.outbox.worker import DeliveryWorker
 from hub.partners.client import PartnerClient
 from hub.routing import install as install_hub_routing
 from hub.signals import ChangeSignal
+from hub.stations import admin as stations_admin
 from hub.transport import RequestIdMiddleware
 
 
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(operator.router)
     app.include_router(feeds.router)
     app.include_router(outbox.router)
+    app.include_router(stations_admin.router)
     app.include_router(versions.router)
     registry.mount(app, modules)
     return app

@@ -1,4 +1,6 @@
-"""The port through which the CPO side hands commands and charging profiles to chargers (mod_commands_flow, mod_charging_profiles_flow)."""
+"""The ports between the hub and the adapters of our own chargers: `ChargerCommands`, through which the CPO side
+hands commands and charging profiles to chargers (mod_commands_flow, mod_charging_profiles_flow), and
+`HubPort`, through which the OCPP adapters tell the hub what stations say (DESIGN: data flow, decision 8)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from hub.ocpi.v221.charging_profiles import (
     ChargingProfileResultType,
 )
 from hub.ocpi.v221.commands import CommandResultType
+from hub.ocpi.v221.locations import Status
 from hub.ocpi.v221.tokens import Token
 
 
@@ -91,4 +94,99 @@ class ChargerCommands(Protocol):
         self, target: ChargerTarget, *, session_id: str
     ) -> ChargingProfileResultType:
         """Remove the charging profile set on the Session."""
+        ...
+
+
+class StationRefusedError(Exception):
+    """The station may not connect; the adapter refuses the websocket upgrade."""
+
+
+class UnknownStationError(StationRefusedError):
+    """No station with this id is mapped, and auto-registration is off (HTTP 404)."""
+
+
+class StationAuthError(StationRefusedError):
+    """The station has a password and the upgrade request did not carry it (HTTP 401)."""
+
+
+@dataclass(frozen=True)
+class StationAdmission:
+    """A station allowed to connect: its heartbeat interval and the OCPP (evse, connector) addresses that are
+    mapped to our EVSEs (the adapter asks for their status after a reconnect)."""
+
+    station_id: str
+    heartbeat_interval: int
+    connectors: tuple[tuple[int, int], ...]
+    auto_registered: bool = False
+
+
+@dataclass(frozen=True)
+class BootInfo:
+    """What a BootNotification says about the station."""
+
+    vendor: str
+    model: str
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectorStatusReport:
+    """One StatusNotification, its status already mapped to OCPI by the adapter (ocpp-notes §3.2).
+
+    `evse` is the 1.6 connectorId or the 2.0.1 evseId, `connector` the 2.0.1 connectorId (1 for 1.6);
+    `evse` 0 is the station itself (1.6 connectorId 0, 2.0.1 evseId 0)."""
+
+    evse: int
+    connector: int
+    status: Status
+    ocpp_status: str
+    timestamp: datetime | None = None
+
+
+class HubPort(Protocol):
+    """What the OCPP adapters tell the hub; `hub.stations.service.StationHub` implements it. Each call is one
+    transaction. `connection_id` names one websocket, so that the late close of a socket a station has
+    already replaced leaves the new connection's state alone.
+
+    The hub turns connector statuses into EVSE statuses of our Locations (pushed to partners through the
+    outbox), and a station that goes offline or silent into UNKNOWN EVSEs until fresh reports arrive."""
+
+    async def admit(self, station_id: str, password: str | None) -> StationAdmission:
+        """Look the station up and check its password (None: no Basic credentials were sent). Raises
+        UnknownStationError or StationAuthError; an unknown station is registered unmapped when the operator
+        allows auto-registration."""
+        ...
+
+    async def station_connected(self, station_id: str, *, connection_id: str, protocol: str) -> None:
+        """The websocket is open with `protocol` ("ocpp1.6" or "ocpp2.0.1"). Reports of earlier connections
+        are forgotten: the EVSEs stay UNKNOWN until the station reports again."""
+        ...
+
+    async def station_booted(self, station_id: str, *, connection_id: str, boot: BootInfo) -> int:
+        """A BootNotification; returns the heartbeat interval to tell the station."""
+        ...
+
+    async def station_seen(self, station_id: str, *, connection_id: str) -> None:
+        """A message arrived (the adapter calls this at most once per touch interval, and at once when the
+        station was silent): the station counts as connected and talking."""
+        ...
+
+    async def station_silent(self, station_id: str, *, connection_id: str) -> None:
+        """Nothing arrived for the silence window: the station's EVSEs become UNKNOWN."""
+        ...
+
+    async def station_disconnected(self, station_id: str, *, connection_id: str) -> None:
+        """The websocket closed: the station is offline and its EVSEs UNKNOWN."""
+        ...
+
+    async def connector_status(self, station_id: str, report: ConnectorStatusReport) -> None:
+        """A StatusNotification: the EVSE of that connector (or, for the station itself, every EVSE of the
+        station) gets its new status; a connector that is not mapped is logged and ignored."""
+        ...
+
+    async def housekeeping(self) -> None:
+        """Called every few seconds by each process serving stations: stations another process held and
+        nobody heard of for long become silent (that process is gone), and the station gauges refresh."""
         ...

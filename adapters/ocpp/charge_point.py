@@ -1,0 +1,131 @@
+"""What every ChargePoint of ours shares, on top of the `ocpp` library's: a read loop that answers every
+frame (malformed ones with a CALLERROR) and never dies of one, lenient schema validation, and typed calls.
+
+Requests are validated against the library's bundled schemas here, not by the library: over-long strings and
+unknown fields, which real chargers send (ocpp-notes §1.4, #273/#189), are logged and accepted; every other
+schema violation is the CALLERROR the library would send."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ocpp.charge_point import ChargePoint
+from ocpp.exceptions import (
+    FormationViolationError,
+    FormatViolationError,
+    InternalError,
+    OCPPError,
+    ProtocolError,
+    TypeConstraintViolationError,
+)
+from ocpp.messages import Call, MessageType, get_validator, unpack
+
+from adapters.ocpp.frames import malformed_answer
+from hub.ports import HubPort
+
+if TYPE_CHECKING:
+    from adapters.ocpp.link import StationLink
+
+logger = logging.getLogger(__name__)
+
+# Schema violations a station gets away with (logged): they lose nothing we read.
+LENIENT = frozenset({"maxLength", "additionalProperties"})
+
+
+class _LibraryLog(logging.LoggerAdapter[logging.Logger]):
+    """The library logs every CALLERROR it sends with a traceback; a station's mistake is a warning."""
+
+    def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
+        self.warning(msg, *args, **kwargs)
+
+
+LIBRARY_LOG = _LibraryLog(logging.getLogger("ocpp"), {})
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An OCPP dateTime, leniently: no zone means UTC, an unreadable one is None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class StationChargePoint(ChargePoint):
+    """One station's websocket, spoken by the `ocpp` library; version classes add the handlers."""
+
+    _ocpp_version: str
+
+    def __init__(self, link: StationLink, connection: Any, *, response_timeout: float) -> None:
+        super().__init__(  # type: ignore[no-untyped-call]
+            link.station_id, connection, response_timeout=response_timeout, logger=LIBRARY_LOG
+        )
+        self.link = link
+        self.port: HubPort = link.port
+
+    async def route_message(self, raw_msg: str) -> None:
+        try:
+            msg = unpack(raw_msg)  # type: ignore[no-untyped-call]
+        except OCPPError as error:
+            logger.warning("station %s sent a frame that is not OCPP-J: %.200s", self.id, raw_msg)
+            answer = malformed_answer(raw_msg, self._ocpp_version, str(error.description))
+            if answer is not None:
+                await self._send(answer)  # type: ignore[no-untyped-call]
+            return
+        if msg.message_type_id != MessageType.Call:
+            self._response_queue.put_nowait(msg)
+            return
+        self.link.note_call(msg.action)
+        try:
+            self._validate(msg)
+            await self._handle_call(msg)  # type: ignore[no-untyped-call]
+        except OCPPError as error:
+            logger.warning("station %s: %s %s refused: %s", self.id, msg.action, msg.unique_id, error)
+            await self._send(msg.create_call_error(error).to_json())  # type: ignore[no-untyped-call]
+        except Exception:
+            logger.exception("station %s: %s %s failed", self.id, msg.action, msg.unique_id)
+            await self._send(msg.create_call_error(InternalError()).to_json())  # type: ignore[no-untyped-call]
+
+    def _validate(self, msg: Call) -> None:
+        if not isinstance(msg.action, str) or msg.action not in self.route_map:
+            return  # the library answers NotImplemented / NotSupported
+        try:
+            validator = get_validator(MessageType.Call, msg.action, self._ocpp_version)
+        except (OSError, ValueError):
+            return
+        if validator.is_valid(msg.payload):
+            return
+        errors = list(validator.iter_errors(msg.payload))
+        if all(error.validator in LENIENT for error in errors):
+            logger.warning(
+                "station %s: %s accepted despite %s",
+                self.id,
+                msg.action,
+                "; ".join(error.message[:200] for error in errors),
+            )
+            return
+        error = next(e for e in errors if e.validator not in LENIENT)
+        details = {"cause": error.message[:500]}
+        if error.validator in ("type", "maxLength"):
+            raise TypeConstraintViolationError(details=details)  # type: ignore[no-untyped-call]
+        if error.validator == "required":
+            raise ProtocolError(details=details)  # type: ignore[no-untyped-call]
+        if self._ocpp_version == "1.6":
+            raise FormationViolationError(details=details)  # type: ignore[no-untyped-call]
+        raise FormatViolationError(details=details)  # type: ignore[no-untyped-call]
+
+    async def ask(self, payload: Any) -> Any:
+        """Send a CALL and return its CALLRESULT; raises the OCPPError of a CALLERROR and TimeoutError."""
+        return await self.call(payload, suppress=False)  # type: ignore[no-untyped-call]
+
+    async def request_statuses(self) -> None:
+        """Ask the station for a StatusNotification of every connector (TriggerMessage)."""
+        raise NotImplementedError

@@ -1,0 +1,63 @@
+"""Adding the OCPP endpoint to an app that has the hub's state (settings, sessionmaker): the websocket
+route, the station hub behind it, and the watch for silent stations for as long as the app runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.websockets import WebSocket
+
+from adapters.ocpp.gateway import PATH, OcppGateway
+from hub.config import Settings
+from hub.stations.service import StationHub
+from hub.stations.settings import OcppSettings
+
+
+class _DenialIsNoError(logging.Filter):
+    """uvicorn logs an error when an upgrade ends in a denial response (401, 404) rather than a handshake;
+    refusing a station is no server error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing handshake" not in record.getMessage()
+
+
+async def ocpp_endpoint(websocket: WebSocket, station_id: str) -> None:
+    gateway: OcppGateway = websocket.app.state.ocpp_gateway
+    await gateway.serve(websocket, station_id)
+
+
+def install_ocpp(app: FastAPI, ocpp: OcppSettings) -> OcppGateway:
+    settings: Settings = app.state.settings
+    hub = StationHub(app.state.sessionmaker, settings, ocpp)
+    gateway = OcppGateway(hub, ocpp)
+    app.state.ocpp_settings = ocpp
+    app.state.station_hub = hub
+    app.state.ocpp_gateway = gateway
+    app.add_api_websocket_route(PATH, ocpp_endpoint)
+    # The library logs every frame with its payload (idTags are personal data) at INFO.
+    if settings.log_level.lower() != "debug":
+        logging.getLogger("ocpp").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.error").addFilter(_DenialIsNoError())
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: Any) -> AsyncIterator[Any]:
+        context: AbstractAsyncContextManager[Any] = inner(running)
+        async with context as state:
+            await hub.refresh_metrics()
+            watch = asyncio.create_task(gateway.watch())
+            try:
+                yield state
+            finally:
+                watch.cancel()
+                await asyncio.gather(watch, return_exceptions=True)
+                await gateway.close()
+
+    app.router.lifespan_context = lifespan
+    return gateway

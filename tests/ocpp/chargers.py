@@ -1,0 +1,163 @@
+"""Simulated stations for the OCPP tests, built on the `ocpp` library's client side (both versions): they
+connect over a real websocket, answer TriggerMessage with the StatusNotifications they are told to."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import websockets
+from ocpp.v16 import ChargePoint as Base16
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, TriggerMessageStatus
+from ocpp.v201 import ChargePoint as Base201
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as result201
+from ocpp.v201.datatypes import ChargingStationType
+from ocpp.v201.enums import BootReasonEnumType, ConnectorStatusEnumType, TriggerMessageStatusEnumType
+from websockets.typing import Subprotocol
+
+from adapters.ocpp.routing import after, on
+
+
+class Charger16(Base16):
+    """A 1.6 Charge Point; `statuses` (connectorId -> ChargePointStatus) is what it reports when triggered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.statuses: dict[int, str] = {}
+        self.triggers: list[Any] = []
+        self.answered = 0
+        self.triggered = asyncio.Event()
+
+    @on("TriggerMessage")
+    def on_trigger(self, requested_message: str, **kwargs: Any) -> result16.TriggerMessage:
+        self.triggers.append((requested_message, kwargs.get("connector_id")))
+        return result16.TriggerMessage(status=TriggerMessageStatus.accepted)
+
+    @after("TriggerMessage")
+    async def after_trigger(self, requested_message: str, **kwargs: Any) -> None:
+        connector = kwargs.get("connector_id")
+        for connector_id, status in self.statuses.items():
+            if connector is None or connector == connector_id:
+                await self.status(connector_id, status)
+        self.answered += 1
+        self.triggered.set()
+        self.triggered = asyncio.Event()
+
+    async def ask(self, payload: Any) -> Any:
+        return await self.call(payload)  # type: ignore[no-untyped-call]
+
+    async def boot(self) -> Any:
+        return await self.ask(call16.BootNotification(charge_point_vendor="Test", charge_point_model="T16"))
+
+    async def heartbeat(self) -> Any:
+        return await self.ask(call16.Heartbeat())
+
+    async def status(self, connector_id: int, status: str, error_code: str = "NoError") -> Any:
+        return await self.ask(
+            call16.StatusNotification(
+                connector_id=connector_id,
+                error_code=ChargePointErrorCode(error_code),
+                status=ChargePointStatus(status),
+            )
+        )
+
+
+class Charger201(Base201):
+    """A 2.0.1 Charging Station; `statuses` ((evseId, connectorId) -> ConnectorStatus) answers triggers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.statuses: dict[tuple[int, int], str] = {}
+        self.triggers: list[Any] = []
+        self.answered = 0
+        self.triggered = asyncio.Event()
+
+    @on("TriggerMessage")
+    def on_trigger(self, requested_message: str, **kwargs: Any) -> result201.TriggerMessage:
+        self.triggers.append((requested_message, kwargs.get("evse")))
+        return result201.TriggerMessage(status=TriggerMessageStatusEnumType.accepted)
+
+    @after("TriggerMessage")
+    async def after_trigger(self, requested_message: str, **kwargs: Any) -> None:
+        evse = kwargs.get("evse")
+        for (evse_id, connector_id), status in self.statuses.items():
+            if evse is None or (evse["id"], evse.get("connector_id")) == (evse_id, connector_id):
+                await self.status(evse_id, connector_id, status)
+        self.answered += 1
+        self.triggered.set()
+        self.triggered = asyncio.Event()
+
+    async def ask(self, payload: Any) -> Any:
+        return await self.call(payload)  # type: ignore[no-untyped-call]
+
+    async def boot(self) -> Any:
+        return await self.ask(
+            call201.BootNotification(
+                charging_station=ChargingStationType(model="T201", vendor_name="Test"),
+                reason=BootReasonEnumType.power_up,
+            )
+        )
+
+    async def heartbeat(self) -> Any:
+        return await self.ask(call201.Heartbeat())
+
+    async def status(self, evse_id: int, connector_id: int, status: str) -> Any:
+        return await self.ask(
+            call201.StatusNotification(
+                timestamp="2026-01-01T00:00:00Z",
+                connector_status=ConnectorStatusEnumType(status),
+                evse_id=evse_id,
+                connector_id=connector_id,
+            )
+        )
+
+
+async def wait_triggers(charger: Charger16 | Charger201, count: int, within: float = 5.0) -> None:
+    """Until the charger has answered `count` TriggerMessages."""
+    async with asyncio.timeout(within):
+        while charger.answered < count:
+            await charger.triggered.wait()
+
+
+def basic(station_id: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{station_id}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@asynccontextmanager
+async def raw_socket(
+    url: str, *, subprotocols: list[str] | None = None, headers: dict[str, str] | None = None
+) -> AsyncIterator[websockets.ClientConnection]:
+    offered = [Subprotocol(p) for p in subprotocols] if subprotocols is not None else None
+    async with websockets.connect(
+        url, subprotocols=offered, additional_headers=headers, compression=None, open_timeout=5
+    ) as ws:
+        yield ws
+
+
+@asynccontextmanager
+async def station(
+    base: str,
+    station_id: str,
+    *,
+    version: str = "1.6",
+    password: str | None = None,
+) -> AsyncIterator[Any]:
+    """A charger of `version` connected to `base`/station_id, its read loop running."""
+    protocol = "ocpp1.6" if version == "1.6" else "ocpp2.0.1"
+    headers = basic(station_id, password) if password is not None else None
+    async with raw_socket(f"{base}/{station_id}", subprotocols=[protocol], headers=headers) as ws:
+        charger: Any = (Charger16 if version == "1.6" else Charger201)(station_id, ws, response_timeout=5)
+        task = asyncio.get_running_loop().create_task(charger.start())
+        charger.loop = task
+        try:
+            yield charger
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
