@@ -145,3 +145,31 @@ async def test_sessions_and_cdrs_go_only_to_the_emsp_owning_the_token(hub: PushH
     assert (cdr_post.method, cdr_post.path, cdr_post.body) == ("POST", f"{PREFIX}/cdrs", cdr)
     assert len(other.pushes()) == before["other"]
     assert len(cpo.pushes()) == before["cpo"]
+
+
+async def test_a_partner_registered_through_the_credentials_handshake_gets_pushes_at_its_endpoints(
+    hub: PushHub, fakes: Fakes
+) -> None:
+    emsp = await fakes("handshake", roles=[("EMSP", "DE", "MSP")], receivers=["locations", "tariffs"])
+    registered = await hub.admin(
+        "POST", "partners/register", {"versions_url": emsp.versions_url, "token": emsp.token_a}
+    )
+    assert registered.json()["status"] == "REGISTERED"
+
+    token_a = "Token " + base64.b64encode(emsp.token_a.encode()).decode()
+    handshake = [(r.method, r.path, r.headers["authorization"]) for r in emsp.requests]
+    assert handshake == [
+        ("GET", "/ocpi/versions", token_a),
+        ("GET", PREFIX, token_a),
+        ("POST", f"{PREFIX}/credentials", token_a),
+    ]
+    assert emsp.hub_credentials is not None
+    assert emsp.hub_credentials["url"] == "http://hub.test/ocpi/versions"
+
+    await hub.put_tariff("T1")
+    await hub.put_location("LOC1", evses=1)
+    await hub.drain()
+    assert _paths(emsp.pushes()) == ["PUT /tariffs/NL/GWY/T1", "PUT /locations/NL/GWY/LOC1"]
+    token_c = "Token " + base64.b64encode(emsp.token.encode()).decode()
+    assert {r.headers["authorization"] for r in emsp.pushes()} == {token_c}
+    assert all(r.accepted for r in emsp.pushes())
