@@ -100,7 +100,8 @@ def parse(items: Any) -> tuple[list[tuple[int, StationMapping]], list[Invalid]]:
         try:
             mapping = StationMapping.model_validate(item)
         except ValidationError as exc:
-            invalid.append(Invalid(index, prefix + describe_validation_errors(exc.errors())))
+            reason = describe_validation_errors(exc.errors())
+            invalid.append(Invalid(index, prefix + reason.removeprefix("body: ")))
             continue
         if mapping.station_id in seen:
             invalid.append(
@@ -249,8 +250,6 @@ async def import_stations(
     """Validate everything first, then write in one transaction: an import is never partial by accident."""
     valid, invalid = parse(items)
     report = ImportReport(kind=KIND, total=len(items), invalid=invalid)
-    if invalid and not skip_invalid:
-        return report
     async with sessionmaker() as session:
         locations = _Locations(session, settings)
         resolved: list[Resolved] = []

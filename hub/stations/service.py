@@ -109,8 +109,8 @@ class StationHub:
         except IntegrityError:
             # Two connections of the same new station at once: the other one registered it.
             await session.rollback()
-        self.events.notify()
         await self.refresh_metrics()
+        self.events.notify()
 
     # -- connection state ----------------------------------------------------------------------------------
 
@@ -131,9 +131,9 @@ class StationHub:
                 yield session, station
                 await session.commit()
                 break
-        self.events.notify()
         if connection_change:
             await self.refresh_metrics()
+        self.events.notify()
 
     async def station_connected(self, station_id: str, *, connection_id: str, protocol: str) -> None:
         async with self._station(station_id) as (session, station):
