@@ -3,7 +3,6 @@ process of its own on the same database: real processes, real stations."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -20,10 +19,12 @@ from tests.processes import HubProcess, free_port
 pytestmark = pytest.mark.e2e
 
 
+def _admin(hub: HubProcess) -> dict[str, str]:
+    return {"Authorization": f"Bearer {hub.admin_token}"}
+
+
 async def _status(hub: HubProcess, location_id: str, evse_uid: str) -> str:
-    async with httpx.AsyncClient(
-        base_url=hub.base_url, headers={"Authorization": f"Bearer {hub.admin_token}"}
-    ) as client:
+    async with httpx.AsyncClient(base_url=hub.base_url, headers=_admin(hub)) as client:
         location = (await client.get(f"/admin/locations/NL/GWY/{location_id}")).json()["data"]
     return next(str(e["status"]) for e in location["evses"] if e["uid"] == evse_uid)
 
@@ -58,12 +59,10 @@ async def test_serve_and_ocpp_gateway_both_take_stations(tmp_path: Path) -> None
     hub.start()
     gateway: subprocess.Popen[bytes] | None = None
     try:
-        (tmp_path / "locations.json").write_text(
-            json.dumps([make_location(i) for i in ("LOC1", "LOC2", "LOC3")])
-        )
-        (tmp_path / "stations.json").write_text(json.dumps(STATIONS))
-        assert hub.cli_json("import", "locations", str(tmp_path / "locations.json"))["created"] == 3
-        assert hub.cli_json("import", "stations", str(tmp_path / "stations.json"))["created"] == 4
+        async with httpx.AsyncClient(base_url=hub.base_url, headers=_admin(hub)) as client:
+            locations = [make_location(i) for i in ("LOC1", "LOC2", "LOC3")]
+            assert (await client.post("/admin/import/locations", json=locations)).json()["created"] == 3
+            assert (await client.post("/admin/stations/import", json=STATIONS)).json()["created"] == 4
 
         async with station(f"ws://127.0.0.1:{hub.port}/ocpp", "CP16") as cp:
             await cp.status(1, "Charging")

@@ -11,7 +11,7 @@ import pytest
 
 from hub.config import Settings
 from hub.db import create_engine, create_sessionmaker
-from hub.operator.imports import ImportKind, import_objects
+from hub.operator.imports import ImportFileError, ImportKind, import_objects
 from hub.stations.imports import import_stations
 from hub.tables.stations import StationRecord
 from tests.fixtures_locations import make_location
@@ -82,9 +82,12 @@ async def test_cli_import_writes_the_mapping_and_a_reimport_changes_nothing(
     locked = stored["CP-LOCKED"].password_hash
     assert locked is not None
     assert PASSWORD not in locked
-    again = _cli(tmp_path, sqlite_url, STATIONS)
-    assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["unchanged"] == 4
+    engine = create_engine(sqlite_url)
+    try:
+        again = await import_stations(create_sessionmaker(engine), _settings(sqlite_url), STATIONS)
+    finally:
+        await engine.dispose()
+    assert (again.unchanged, again.created, again.updated) == (4, 0, 0)
     assert (await _stations(sqlite_url))["CP-LOCKED"].password_hash == locked
 
 
@@ -137,16 +140,17 @@ async def test_cli_import_reports_every_bad_station_by_name_and_writes_nothing(
     assert await _stations(sqlite_url) == {}
 
 
-def test_cli_import_of_a_file_that_is_no_json_array_fails_in_one_line(
-    sqlite_url: str, tmp_path: Path
-) -> None:
+def test_cli_import_of_a_file_that_is_no_json_fails_in_one_line(sqlite_url: str, tmp_path: Path) -> None:
     not_json = _cli(tmp_path, sqlite_url, "[{")
     assert not_json.returncode == 1
     assert "not valid JSON" in not_json.stderr
     assert len(not_json.stderr.strip().splitlines()) == 1
-    not_array = _cli(tmp_path, sqlite_url, {"station_id": "CP1"})
-    assert not_array.returncode == 1
-    assert "expected a JSON array of stations, got a JSON dict" in not_array.stderr
+
+
+async def test_an_import_that_is_no_array_is_refused(sqlite_gateway: Gateway) -> None:
+    with pytest.raises(ImportFileError, match="expected a JSON array of stations, got a JSON dict"):
+        await import_stations(sqlite_gateway.app.state.sessionmaker, sqlite_gateway.settings, {"a": 1})
+    await sqlite_gateway.admin("POST", "stations/import", {"station_id": "CP1"}, expect=400)
 
 
 async def test_a_connector_already_mapped_to_a_stored_station_is_refused(database_url: str) -> None:
