@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
+    Strict,
     StringConstraints,
 )
 
@@ -125,6 +126,18 @@ class DisplayText(OcpiModel):
 
     language: String2
     text: String512
+
+
+def _json_integer(value: Any) -> Any:
+    # bool is an int in Python and lax parsing reads "5" as 5: neither is a JSON integer.
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+# JSON integers and booleans exactly as the JSON Schema of our OpenAPI document describes them.
+Integer = Annotated[int, BeforeValidator(_json_integer)]
+Boolean = Annotated[bool, Strict()]
 
 
 # types_number_type as Decimal, so money and quantities never pass through a binary float on input

@@ -21,10 +21,12 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from hub.ocpi.base import (
+    Boolean,
     CiString36,
     CiString48,
     CountryCode,
     DateTime,
+    Integer,
     Number,
     OcpiModel,
     PartyId,
@@ -218,7 +220,7 @@ class SignedData(OcpiModel):
     """mod_cdrs_signed_data_class."""
 
     encoding_method: CiString36
-    encoding_method_version: int | None = None
+    encoding_method_version: Integer | None = None
     public_key: String512 | None = None
     signed_values: list[SignedValue] = Field(min_length=1)
     url: String512 | None = None
@@ -254,10 +256,10 @@ class CDR(OcpiModel):
     total_reservation_cost: DecimalPrice | None = None
     remark: String255 | None = None
     invoice_reference_id: CiString39 | None = None
-    credit: bool | None = None
+    credit: Boolean | None = None
     # validate_default: the Credit CDR rule below must also fire when the field is omitted.
     credit_reference_id: CiString39 | None = Field(default=None, validate_default=True)
-    home_charging_compensation: bool | None = None
+    home_charging_compensation: Boolean | None = None
     last_updated: DateTime
 
     @field_validator("end_date_time")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from hub.ocpi.base import DateTime, Number, OcpiModel
+from hub.ocpi.base import DateTime, Integer, Number, OcpiModel
 from hub.ocpi.v221.commands import ResponseUrl
 
 # ChargingProfile.min_charging_rate and ChargingProfilePeriod.limit: "Accepts at most one digit fraction
@@ -43,7 +43,7 @@ class ChargingProfileResultType(StrEnum):
 class ChargingProfilePeriod(OcpiModel):
     """mod_charging_profiles_charging_profile_period_class."""
 
-    start_period: int = Field(ge=0)
+    start_period: Integer = Field(ge=0)
     limit: OneDecimal
 
 
@@ -51,7 +51,7 @@ class ChargingProfile(OcpiModel):
     """mod_charging_profiles_charging_profile_class: limits, not targets."""
 
     start_date_time: DateTime | None = None
-    duration: int | None = None
+    duration: Integer | None = None
     charging_rate_unit: ChargingRateUnit
     min_charging_rate: OneDecimal | None = None
     charging_profile_period: list[ChargingProfilePeriod] | None = None
@@ -68,7 +68,7 @@ class ChargingProfileResponse(OcpiModel):
     """mod_charging_profiles_response_object: the synchronous answer to a GET, PUT or DELETE."""
 
     result: ChargingProfileResponseType
-    timeout: int
+    timeout: Integer
 
 
 class ActiveChargingProfileResult(OcpiModel):

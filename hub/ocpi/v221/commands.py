@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints, model_validator
 
-from hub.ocpi.base import CiString36, DateTime, DisplayText, OcpiModel
+from hub.ocpi.base import CiString36, DateTime, DisplayText, Integer, OcpiModel
 from hub.ocpi.v221.tokens import Token
 
 
@@ -63,7 +63,7 @@ class CommandResponse(OcpiModel):
     result: CommandResponseType
     # Seconds: "When the Result is not received within this timeout, the eMSP can assume that the message
     # might never be send."
-    timeout: int
+    timeout: Integer
     message: list[DisplayText] | None = None
 
 

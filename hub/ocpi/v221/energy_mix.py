@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from hub.ocpi.base import Number, OcpiModel, String64
+from hub.ocpi.base import Boolean, Number, OcpiModel, String64
 
 
 class EnergySourceCategory(StrEnum):
@@ -49,7 +49,7 @@ class EnvironmentalImpact(OcpiModel):
 class EnergyMix(OcpiModel):
     """mod_locations_energymix_class."""
 
-    is_green_energy: bool
+    is_green_energy: Boolean
     energy_sources: list[EnergySource] | None = None
     environ_impact: list[EnvironmentalImpact] | None = None
     supplier_name: String64 | None = None

@@ -13,12 +13,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from hub.ocpi.base import (
+    Boolean,
     CiString4,
     CiString36,
     CiString48,
     CountryCode,
     DateTime,
     DisplayText,
+    Integer,
     OcpiModel,
     PartyId,
     String3,
@@ -319,8 +321,8 @@ class Image(OcpiModel):
     thumbnail: Url | None = None
     category: ImageCategory
     type: CiString4
-    width: int | None = Field(default=None, ge=0, le=99999)
-    height: int | None = Field(default=None, ge=0, le=99999)
+    width: Integer | None = Field(default=None, ge=0, le=99999)
+    height: Integer | None = Field(default=None, ge=0, le=99999)
 
 
 class BusinessDetails(OcpiModel):
@@ -341,7 +343,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     """mod_locations_regularhours_class."""
 
-    weekday: int = Field(ge=1, le=7)
+    weekday: Integer = Field(ge=1, le=7)
     period_begin: HourMinute
     period_end: HourMinute
 
@@ -361,7 +363,7 @@ class RegularHours(OcpiModel):
 class Hours(OcpiModel):
     """mod_locations_hours_class."""
 
-    twentyfourseven: bool
+    twentyfourseven: Boolean
     # validate_default: the rule below must also run when regular_hours is omitted.
     regular_hours: list[RegularHours] | None = Field(default=None, validate_default=True)
     exceptional_openings: list[ExceptionalPeriod] | None = None
@@ -429,9 +431,9 @@ class Connector(OcpiModel):
     standard: ConnectorType
     format: ConnectorFormat
     power_type: PowerType
-    max_voltage: int
-    max_amperage: int
-    max_electric_power: int | None = None
+    max_voltage: Integer
+    max_amperage: Integer
+    max_electric_power: Integer | None = None
     tariff_ids: list[CiString36] | None = None
     terms_and_conditions: Url | None = None
     last_updated: DateTime
@@ -468,7 +470,7 @@ class Location(OcpiModel):
     country_code: CountryCode
     party_id: PartyId
     id: CiString36
-    publish: bool
+    publish: Boolean
     publish_allowed_to: list[PublishTokenType] | None = None
     name: String255 | None = None
     # ERRATA (release-2.2.1-bugfixes): address string(45) -> string(255). Accepted when receiving.
@@ -492,7 +494,7 @@ class Location(OcpiModel):
     opening_times: Hours | None = None
     # "Default: true". Kept as sent (None when omitted) so GET returns exactly what was PUT and the
     # examples round-trip; read it through `effective_charging_when_closed`, which applies the default.
-    charging_when_closed: bool | None = None
+    charging_when_closed: Boolean | None = None
     images: list[Image] | None = None
     energy_mix: EnergyMix | None = None
     last_updated: DateTime
@@ -545,9 +547,9 @@ class ConnectorPatch(OcpiModel):
     standard: ConnectorType | None = None
     format: ConnectorFormat | None = None
     power_type: PowerType | None = None
-    max_voltage: int | None = None
-    max_amperage: int | None = None
-    max_electric_power: int | None = None
+    max_voltage: Integer | None = None
+    max_amperage: Integer | None = None
+    max_electric_power: Integer | None = None
     tariff_ids: list[CiString36] | None = None
     terms_and_conditions: Url | None = None
     last_updated: DateTime
@@ -590,7 +592,7 @@ class LocationPatch(OcpiModel):
     country_code: CountryCode | None = None
     party_id: PartyId | None = None
     id: CiString36 | None = None
-    publish: bool | None = None
+    publish: Boolean | None = None
     publish_allowed_to: list[PublishTokenType] | None = None
     name: String255 | None = None
     address: String255 | None = None  # ERRATA length, as in Location
@@ -609,7 +611,7 @@ class LocationPatch(OcpiModel):
     facilities: list[Facility] | None = None
     time_zone: String255 | None = None
     opening_times: Hours | None = None
-    charging_when_closed: bool | None = None
+    charging_when_closed: Boolean | None = None
     images: list[Image] | None = None
     energy_mix: EnergyMix | None = None
     last_updated: DateTime

@@ -11,7 +11,17 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from hub.ocpi.base import CiString36, CountryCode, DateTime, Number, OcpiModel, PartyId, String3, String255
+from hub.ocpi.base import (
+    Boolean,
+    CiString36,
+    CountryCode,
+    DateTime,
+    Number,
+    OcpiModel,
+    PartyId,
+    String3,
+    String255,
+)
 from hub.ocpi.v221.cdrs import AuthMethod, CdrToken, ChargingPeriod
 from hub.ocpi.v221.tariffs import DecimalPrice
 from hub.ocpi.v221.token_types import ProfileType
@@ -54,7 +64,7 @@ class ChargingPreferences(OcpiModel):
     departure_time: DateTime | None = None
     energy_need: Number | None = Field(default=None, ge=Decimal(0))
     # "Default if omitted: false"
-    discharge_allowed: bool | None = None
+    discharge_allowed: Boolean | None = None
 
 
 def _end_not_before_start(end: datetime | None, info: ValidationInfo) -> datetime | None:

@@ -15,6 +15,7 @@ from hub.ocpi.base import (
     CountryCode,
     DateTime,
     DisplayText,
+    Integer,
     Number,
     OcpiModel,
     PartyId,
@@ -108,7 +109,7 @@ class PriceComponent(OcpiModel):
     price: Number
     # "If omitted, no VAT is applicable. Not providing a VAT is different from 0% VAT".
     vat: Number | None = Field(default=None, ge=Decimal(0))
-    step_size: int = Field(ge=0)
+    step_size: Integer = Field(ge=0)
 
     @field_validator("step_size")
     @classmethod
@@ -135,8 +136,8 @@ class TariffRestrictions(OcpiModel):
     max_current: Number | None = None
     min_power: Number | None = None
     max_power: Number | None = None
-    min_duration: int | None = None
-    max_duration: int | None = None
+    min_duration: Integer | None = None
+    max_duration: Integer | None = None
     day_of_week: list[DayOfWeek] | None = None
     reservation: ReservationRestrictionType | None = None
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationInfo, field_validator
 
 from hub.ocpi.base import (
+    Boolean,
     CiString36,
     CountryCode,
     DateTime,
@@ -59,7 +60,7 @@ class Token(OcpiModel):
     issuer: String64
     # OCPP 1.5/1.6 parentId is at most 20 characters; the spec only advises against longer group_ids.
     group_id: CiString36 | None = None
-    valid: bool
+    valid: Boolean
     whitelist: WhitelistType
     language: String2 | None = None
     default_profile_type: ProfileType | None = None
@@ -96,7 +97,7 @@ class TokenPatch(OcpiModel):
     visual_number: String64 | None = None
     issuer: String64 | None = None
     group_id: CiString36 | None = None
-    valid: bool | None = None
+    valid: Boolean | None = None
     whitelist: WhitelistType | None = None
     language: String2 | None = None
     default_profile_type: ProfileType | None = None
