@@ -30,7 +30,9 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hub.ocpi import envelope
 from hub.ocpi.status import StatusCode
@@ -234,19 +236,106 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the routes on this path take: Starlette's 405 names only the first route's, while a
+    path here often has one route per method (RFC 9110: Allow lists the resource's methods)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = {404: "Unknown path", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
     return render(
         request,
         http_status=exc.status_code,
         status_code=StatusCode.CLIENT_ERROR,
         message=message,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
+# The two shapes `render` gives an error, as the OpenAPI document shows them.
+OCPI_ERROR_SCHEMA = {
+    "type": "object",
+    "title": "OcpiErrorResponse",
+    "description": "The OCPI envelope of an error: no data, an OCPI status code of 2000 or above, the reason.",
+    "required": ["status_code", "timestamp"],
+    "properties": {
+        "status_code": {"type": "integer", "title": "Status Code"},
+        "status_message": {"type": "string", "title": "Status Message"},
+        "timestamp": {"type": "string", "format": "date-time", "title": "Timestamp"},
+    },
+}
+DETAIL_ERROR_SCHEMA = {
+    "type": "object",
+    "title": "ErrorDetail",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+}
+OCPI_CLIENT_ERRORS = (
+    "An OCPI error in the envelope (DESIGN decision 1): 400 when the body is not JSON, 401 for a missing or "
+    "unknown token, 404 for an unknown object, 405 for credentials calls out of turn, 415 when the "
+    "Content-Type is not JSON. Invalid JSON requests are answered with HTTP 200 and status 2001."
+)
+DETAIL_CLIENT_ERRORS = (
+    '{"detail": reason}: 400 for an invalid request, 401 for a missing or wrong token, 404 and more.'
+)
+
+
+def document_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Document the errors `render` gives every operation (the envelope under /ocpi, {"detail": ...}
+    elsewhere), in place of FastAPI's 422, which our handlers never send."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["OcpiErrorResponse"] = OCPI_ERROR_SCHEMA
+    schemas["ErrorDetail"] = DETAIL_ERROR_SCHEMA
+    for path, operations in document.get("paths", {}).items():
+        if path.startswith("/ocpi"):
+            name, description = "OcpiErrorResponse", OCPI_CLIENT_ERRORS
+        else:
+            name, description = "ErrorDetail", DETAIL_CLIENT_ERRORS
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "HTTPValidationError" in orjson.dumps(responses.get("422", {})).decode():
+                del responses["422"]
+            if name == "OcpiErrorResponse" and "200" not in responses:
+                # DESIGN decision 1: an invalid request that reaches the OCPI layer is answered with HTTP 200.
+                responses["200"] = {
+                    "description": "An OCPI error with HTTP 200, e.g. status 2001 for invalid parameters",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/OcpiErrorResponse"}}
+                    },
+                }
+            responses["4XX"] = {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+            }
+    if "HTTPValidationError" not in orjson.dumps(document.get("paths", {})).decode():
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+    return document
+
+
+def _document_errors_in_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers that render every error, and the OpenAPI document's account of what they render."""
     app.add_exception_handler(HubError, hub_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    _document_errors_in_openapi(app)

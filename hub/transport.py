@@ -7,6 +7,7 @@ import logging
 import uuid
 from typing import Any
 
+import orjson
 from fastapi import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +34,12 @@ def ocpi_response(
         media_type="application/json",
         headers=headers,
     )
+
+
+# status_codes.asciidoc: a PUT or POST that creates an object answers 201 (no data), an update 200.
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"model": envelope.OcpiResponse[None], "description": "Created: the object is new"}
+}
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -84,9 +91,11 @@ class RequestIdMiddleware:
             )
             if started:
                 raise
-            body = envelope.render(
-                status_code=StatusCode.SERVER_ERROR, status_message="Internal server error"
-            )
+            message = "Internal server error"
+            if scope.get("path", "").startswith("/ocpi"):
+                body = envelope.render(status_code=StatusCode.SERVER_ERROR, status_message=message)
+            else:
+                body = orjson.dumps({"detail": message})  # as hub.errors.render does outside OCPI
             await send_with_ids(
                 {
                     "type": "http.response.start",

@@ -10,7 +10,7 @@ from hub.deps import CallerDep, RoutingDep, SessionDep
 from hub.modules.charging_profiles import service
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.charging_profiles import ActiveChargingProfile
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter()
 
@@ -30,7 +30,7 @@ async def post_charging_profile_result(
     return ocpi_response()
 
 
-@router.put("/{session_id}", response_model=OcpiResponse[None])
+@router.put("/{session_id}", response_model=OcpiResponse[None], responses=CREATED)
 async def put_active_charging_profile(
     session_id: str,
     profile: ActiveChargingProfile,

@@ -16,7 +16,7 @@ from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.hub_client_info import ClientInfo
 from hub.partners.repository import PartnerRepository
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter()
 
@@ -47,7 +47,7 @@ async def get_client_info(
     return object_response(await service.get(Owner.of(country_code, party_id)))
 
 
-@router.put(CLIENT_INFO, response_model=OcpiResponse[None])
+@router.put(CLIENT_INFO, response_model=OcpiResponse[None], responses=CREATED)
 async def put_client_info(
     country_code: str, party_id: str, client_info: ClientInfo, hub: HubCallerDep, session: SessionDep
 ) -> Response:

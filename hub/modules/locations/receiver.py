@@ -9,7 +9,7 @@ from hub.modules.locations.service import LocationService
 from hub.modules.objects import object_response, partner_service
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.locations import EVSE, Connector, ConnectorPatch, EVSEPatch, Location, LocationPatch
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter()
 
@@ -76,7 +76,7 @@ async def get_connector(
     )
 
 
-@router.put(LOCATION, response_model=OcpiResponse[None])
+@router.put(LOCATION, response_model=OcpiResponse[None], responses=CREATED)
 async def put_location(
     country_code: str,
     party_id: str,
@@ -92,7 +92,7 @@ async def put_location(
     return _created(created)
 
 
-@router.put(EVSE_PATH, response_model=OcpiResponse[None])
+@router.put(EVSE_PATH, response_model=OcpiResponse[None], responses=CREATED)
 async def put_evse(
     country_code: str,
     party_id: str,
@@ -108,7 +108,7 @@ async def put_evse(
     return _created(await service.put_evse(location_id, evse_uid, evse))
 
 
-@router.put(CONNECTOR, response_model=OcpiResponse[None])
+@router.put(CONNECTOR, response_model=OcpiResponse[None], responses=CREATED)
 async def put_connector(
     country_code: str,
     party_id: str,

@@ -9,7 +9,7 @@ from hub.modules.objects import object_response, partner_service
 from hub.modules.sessions.service import SessionService
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.sessions import Session, SessionPatch
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter()
 
@@ -36,7 +36,7 @@ async def get_session(
     return object_response(await service.get(session_id))
 
 
-@router.put(SESSION, response_model=OcpiResponse[None])
+@router.put(SESSION, response_model=OcpiResponse[None], responses=CREATED)
 async def put_session(
     country_code: str,
     party_id: str,

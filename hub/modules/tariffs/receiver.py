@@ -9,7 +9,7 @@ from hub.modules.objects import object_response, partner_service
 from hub.modules.tariffs.service import TariffService
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.tariffs import Tariff
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter()
 
@@ -34,7 +34,7 @@ async def get_tariff(
     return object_response(await service.get(tariff_id))
 
 
-@router.put(TARIFF, response_model=OcpiResponse[None])
+@router.put(TARIFF, response_model=OcpiResponse[None], responses=CREATED)
 async def put_tariff(
     country_code: str,
     party_id: str,

@@ -11,7 +11,7 @@ from hub.modules.objects import object_response, partner_service
 from hub.modules.tokens.service import TokenService
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.tokens import Token, TokenPatch, TokenType
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter()
 
@@ -42,7 +42,7 @@ async def get_token(
     return object_response(await service.get(token_uid, token_type))
 
 
-@router.put(TOKEN, response_model=OcpiResponse[None])
+@router.put(TOKEN, response_model=OcpiResponse[None], responses=CREATED)
 async def put_token(
     country_code: str,
     party_id: str,
