@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from hub.config import Settings
@@ -34,6 +34,11 @@ def require_admin(request: Request) -> None:
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+# An id of one of our rows in an admin URL: SQL integers are 64-bit, so a larger number names no row (and
+# SQLite refuses to compare with it). Paths that also have words in that segment (/partners/invite) match
+# it with `{name:int}`, so that the word's other methods get 405, not a complaint about the id.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def get_sessionmaker(request: Request) -> SessionMaker:
@@ -87,9 +92,9 @@ async def register_partner(
         raise _failed(exc) from None
 
 
-@router.post("/partners/{partner_id}/update")
+@router.post("/partners/{partner_id:int}/update")
 async def update_partner(
-    partner_id: int, sessionmaker: SessionMakerDep, client: PartnerClientDep, settings: SettingsDep
+    partner_id: RowId, sessionmaker: SessionMakerDep, client: PartnerClientDep, settings: SettingsDep
 ) -> PartnerInfo:
     """PUT our credentials to the partner: rotate both tokens and re-discover its endpoints."""
     try:
@@ -98,9 +103,9 @@ async def update_partner(
         raise _failed(exc) from None
 
 
-@router.delete("/partners/{partner_id}")
+@router.delete("/partners/{partner_id:int}")
 async def remove_partner(
-    partner_id: int, sessionmaker: SessionMakerDep, client: PartnerClientDep, settings: SettingsDep
+    partner_id: RowId, sessionmaker: SessionMakerDep, client: PartnerClientDep, settings: SettingsDep
 ) -> RemoveResult:
     """Unregister a partner: DELETE on its credentials where reachable; its tokens stop working."""
     try:

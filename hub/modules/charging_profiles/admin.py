@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from hub.admin.router import SessionMakerDep, require_admin
+from hub.admin.router import RowId, SessionMakerDep, require_admin
 from hub.deps import PartnerClientDep, SettingsDep
 from hub.errors import AdminNotFoundError
 from hub.modules.charging_profiles import service
@@ -22,7 +22,7 @@ router = APIRouter(
     prefix="/admin/chargingprofiles", tags=["admin: charging profiles"], dependencies=[Depends(require_admin)]
 )
 
-PARTNER_SESSION = "/{partner_id}/{session_id}"
+PARTNER_SESSION = "/{partner_id:int}/{session_id}"
 
 
 @router.get("/requests")
@@ -38,7 +38,7 @@ async def list_requests(
 
 
 @router.get("/requests/{request_id}")
-async def get_request(request_id: int, sessionmaker: SessionMakerDep) -> CommandView:
+async def get_request(request_id: RowId, sessionmaker: SessionMakerDep) -> CommandView:
     """One charging-profile request: its ChargingProfileResponse, its result, or TIMED_OUT."""
     found = await outgoing.get_view(sessionmaker, request_id, ModuleID.CHARGING_PROFILES)
     if found is None:
@@ -48,7 +48,7 @@ async def get_request(request_id: int, sessionmaker: SessionMakerDep) -> Command
 
 @router.put(PARTNER_SESSION)
 async def set_charging_profile(
-    partner_id: int,
+    partner_id: RowId,
     session_id: str,
     charging_profile: Annotated[Any, Body()],
     sessionmaker: SessionMakerDep,
@@ -66,7 +66,7 @@ async def set_charging_profile(
 
 @router.post(PARTNER_SESSION + "/active")
 async def request_active_charging_profile(
-    partner_id: int,
+    partner_id: RowId,
     session_id: str,
     sessionmaker: SessionMakerDep,
     client: PartnerClientDep,
@@ -82,7 +82,7 @@ async def request_active_charging_profile(
 
 @router.delete(PARTNER_SESSION)
 async def clear_charging_profile(
-    partner_id: int,
+    partner_id: RowId,
     session_id: str,
     sessionmaker: SessionMakerDep,
     client: PartnerClientDep,
@@ -97,7 +97,7 @@ async def clear_charging_profile(
 
 @router.get(PARTNER_SESSION)
 async def get_active_charging_profile(
-    partner_id: int, session_id: str, sessionmaker: SessionMakerDep
+    partner_id: RowId, session_id: str, sessionmaker: SessionMakerDep
 ) -> dict[str, Any]:
     """The latest ActiveChargingProfile the partner reported for its Session."""
     found = await service.active_profile(sessionmaker, partner_id, session_id)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from hub.admin.router import SessionMakerDep, require_admin
+from hub.admin.router import RowId, SessionMakerDep, require_admin
 from hub.deps import PartnerClientDep, SettingsDep
 from hub.errors import AdminBadRequestError, AdminNotFoundError
 from hub.modules.commands import outgoing
@@ -24,7 +24,7 @@ def admin_error(exc: SendError) -> Exception:
 
 @router.post("/commands/{partner_id}/{command}")
 async def send_command(
-    partner_id: int,
+    partner_id: RowId,
     command: str,
     fields: Annotated[Any, Body()],
     sessionmaker: SessionMakerDep,
@@ -50,7 +50,7 @@ async def list_commands(
 
 
 @router.get("/commands/{command_id}")
-async def get_command(command_id: int, sessionmaker: SessionMakerDep) -> CommandView:
+async def get_command(command_id: RowId, sessionmaker: SessionMakerDep) -> CommandView:
     """One command: its CommandResponse, its CommandResult, or TIMED_OUT."""
     found = await outgoing.get_view(sessionmaker, command_id)
     if found is None:
