@@ -128,6 +128,9 @@ class PartnerClient:
             )
         except httpx.TimeoutException:
             raise PartnerUnreachableError(f"{method} {url}: no answer within {self.timeout:g} s") from None
+        except httpx.InvalidURL as exc:
+            # Not an HTTPError: httpx refuses the URL before sending anything.
+            raise PartnerUnreachableError(f"{method} {url!r}: not a URL we can call: {exc}") from None
         except httpx.HTTPError as exc:
             raise PartnerUnreachableError(
                 f"{method} {url}: {exc.__class__.__name__}: {exc}".rstrip(": ")
