@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from hub.admin.bodies import request_body
 from hub.admin.router import SessionMakerDep, require_admin
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import AdminBadRequestError, AdminNotFoundError
@@ -18,7 +20,7 @@ from hub.modules.tariffs.service import TariffService
 from hub.modules.tokens.service import AuthorizationPolicy, TokenService
 from hub.ocpi.base import format_datetime, utc_now
 from hub.ocpi.enums import Role
-from hub.ocpi.envelope import dump
+from hub.ocpi.envelope import OcpiResponse, dump
 from hub.ocpi.v221.locations import (
     EVSE,
     Connector,
@@ -31,7 +33,7 @@ from hub.ocpi.v221.locations import (
 from hub.ocpi.v221.tariffs import Tariff
 from hub.ocpi.v221.tokens import Token, TokenPatch, TokenType
 from hub.operator.imports import ImportFileError, ImportKind, import_objects
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter(prefix="/admin", tags=["admin: own data"], dependencies=[Depends(require_admin)])
 
@@ -66,7 +68,7 @@ def _stamped(body: dict[str, Any]) -> dict[str, Any]:
     def stamp(obj: Any) -> Any:
         if not isinstance(obj, dict):
             return obj
-        stamped = {**obj, "last_updated": obj.get("last_updated") or now}
+        stamped = {**obj, "last_updated": now if obj.get("last_updated") is None else obj["last_updated"]}
         for children in ("evses", "connectors"):
             if isinstance(obj.get(children), list):
                 stamped[children] = [stamp(child) for child in obj[children]]
@@ -80,7 +82,7 @@ def _result(created: bool) -> Response:
     return ocpi_response(http_status=201 if created else 200)
 
 
-@router.get(LOCATION)
+@router.get(LOCATION, response_model=OcpiResponse[Location])
 async def get_location(
     country_code: str, party_id: str, location_id: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -88,7 +90,9 @@ async def get_location(
     return object_response(await _locations(session, settings, country_code, party_id).get(location_id))
 
 
-@router.put(LOCATION)
+@router.put(
+    LOCATION, response_model=OcpiResponse[None], responses=CREATED, openapi_extra=request_body(Location)
+)
 async def put_location(
     country_code: str,
     party_id: str,
@@ -105,7 +109,7 @@ async def put_location(
     return _result(created)
 
 
-@router.patch(LOCATION)
+@router.patch(LOCATION, response_model=OcpiResponse[None], openapi_extra=request_body(LocationPatch))
 async def patch_location(
     country_code: str,
     party_id: str,
@@ -121,7 +125,7 @@ async def patch_location(
     return ocpi_response()
 
 
-@router.put(EVSE_PATH)
+@router.put(EVSE_PATH, response_model=OcpiResponse[None], responses=CREATED, openapi_extra=request_body(EVSE))
 async def put_evse(
     country_code: str,
     party_id: str,
@@ -136,7 +140,7 @@ async def put_evse(
     return _result(await service.put_evse(location_id, evse_uid, validate(EVSE, _stamped(body))))
 
 
-@router.patch(EVSE_PATH)
+@router.patch(EVSE_PATH, response_model=OcpiResponse[None], openapi_extra=request_body(EVSEPatch))
 async def patch_evse(
     country_code: str,
     party_id: str,
@@ -152,7 +156,7 @@ async def patch_evse(
     return ocpi_response()
 
 
-@router.put(EVSE_PATH + "/status")
+@router.put(EVSE_PATH + "/status", response_model=OcpiResponse[None])
 async def set_evse_status(
     country_code: str,
     party_id: str,
@@ -168,7 +172,9 @@ async def set_evse_status(
     return ocpi_response()
 
 
-@router.put(CONNECTOR)
+@router.put(
+    CONNECTOR, response_model=OcpiResponse[None], responses=CREATED, openapi_extra=request_body(Connector)
+)
 async def put_connector(
     country_code: str,
     party_id: str,
@@ -186,7 +192,7 @@ async def put_connector(
     )
 
 
-@router.patch(CONNECTOR)
+@router.patch(CONNECTOR, response_model=OcpiResponse[None], openapi_extra=request_body(ConnectorPatch))
 async def patch_connector(
     country_code: str,
     party_id: str,
@@ -205,7 +211,7 @@ async def patch_connector(
     return ocpi_response()
 
 
-@router.get(TARIFF)
+@router.get(TARIFF, response_model=OcpiResponse[Tariff])
 async def get_tariff(
     country_code: str, party_id: str, tariff_id: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -214,7 +220,7 @@ async def get_tariff(
     return object_response(await service.get(tariff_id))
 
 
-@router.put(TARIFF)
+@router.put(TARIFF, response_model=OcpiResponse[None], responses=CREATED, openapi_extra=request_body(Tariff))
 async def put_tariff(
     country_code: str,
     party_id: str,
@@ -229,7 +235,7 @@ async def put_tariff(
     return _result(created)
 
 
-@router.delete(TARIFF)
+@router.delete(TARIFF, response_model=OcpiResponse[None])
 async def delete_tariff(
     country_code: str, party_id: str, tariff_id: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -245,7 +251,7 @@ def _tokens(session: SessionDep, settings: SettingsDep, country_code: str, party
     return TokenService(session, owner, Writer(None))
 
 
-@router.get(TOKEN)
+@router.get(TOKEN, response_model=OcpiResponse[Token])
 async def get_token(
     country_code: str,
     party_id: str,
@@ -259,7 +265,7 @@ async def get_token(
     return object_response(await service.get(token_uid, token_type))
 
 
-@router.put(TOKEN)
+@router.put(TOKEN, response_model=OcpiResponse[None], responses=CREATED, openapi_extra=request_body(Token))
 async def put_token(
     country_code: str,
     party_id: str,
@@ -275,7 +281,7 @@ async def put_token(
     return _result(created)
 
 
-@router.patch(TOKEN)
+@router.patch(TOKEN, response_model=OcpiResponse[None], openapi_extra=request_body(TokenPatch))
 async def patch_token(
     country_code: str,
     party_id: str,
@@ -291,7 +297,7 @@ async def patch_token(
     return ocpi_response()
 
 
-@router.get(TOKEN + "/authorization")
+@router.get(TOKEN + "/authorization", response_model=OcpiResponse[AuthorizationPolicy])
 async def get_token_authorization(
     country_code: str,
     party_id: str,
@@ -305,7 +311,11 @@ async def get_token_authorization(
     return object_response(dump(await service.policy(token_uid, token_type)))
 
 
-@router.put(TOKEN + "/authorization")
+@router.put(
+    TOKEN + "/authorization",
+    response_model=OcpiResponse[None],
+    openapi_extra=request_body(AuthorizationPolicy, stamped=False),
+)
 async def put_token_authorization(
     country_code: str,
     party_id: str,
@@ -322,7 +332,28 @@ async def put_token_authorization(
     return ocpi_response()
 
 
-@router.post("/import/{kind}")
+class InvalidItem(BaseModel):
+    index: int
+    reason: str
+
+
+class ImportReportBody(BaseModel):
+    """What an import did (ImportReport.as_dict)."""
+
+    kind: ImportKind
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    written: bool
+    invalid: list[InvalidItem]
+
+
+@router.post(
+    "/import/{kind}",
+    response_model=ImportReportBody,
+    responses={422: {"model": ImportReportBody, "description": "Nothing was written: the report names why"}},
+)
 async def import_array(
     kind: ImportKind,
     items: Annotated[list[Any], Body()],

@@ -12,11 +12,13 @@ from hub.deps import SessionDep, SettingsDep
 from hub.modules.cdrs.service import get_cdr, produce_cdr
 from hub.modules.objects import object_response
 from hub.modules.sessions.admin import own_owner
+from hub.ocpi.envelope import OcpiResponse
+from hub.ocpi.v221.cdrs import CDR
 
 router = APIRouter(prefix="/admin", tags=["admin: own CDRs"], dependencies=[Depends(require_admin)])
 
 
-@router.post("/cdrs", status_code=201)
+@router.post("/cdrs", status_code=201, response_model=OcpiResponse[CDR])
 async def post_cdr(
     body: Annotated[dict[str, Any], Body()], session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -28,7 +30,7 @@ async def post_cdr(
     return response
 
 
-@router.get("/cdrs/{country_code}/{party_id}/{cdr_id:path}")
+@router.get("/cdrs/{country_code}/{party_id}/{cdr_id:path}", response_model=OcpiResponse[CDR])
 async def get_own_cdr(
     country_code: str, party_id: str, cdr_id: str, session: SessionDep, settings: SettingsDep
 ) -> Response:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response
 
+from hub.admin.bodies import request_body
 from hub.admin.router import require_admin
 from hub.deps import SessionDep, SettingsDep
 from hub.errors import AdminNotFoundError
@@ -14,8 +15,9 @@ from hub.modules.local_parties import cpo_owners
 from hub.modules.objects import Owner, Writer, object_response, validate
 from hub.modules.sessions.service import SessionService
 from hub.ocpi.base import format_datetime, utc_now
+from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.sessions import Session
-from hub.transport import ocpi_response
+from hub.transport import CREATED, ocpi_response
 
 router = APIRouter(prefix="/admin", tags=["admin: own sessions"], dependencies=[Depends(require_admin)])
 
@@ -34,7 +36,7 @@ def _service(session: SessionDep, settings: SettingsDep, country_code: str, part
     return SessionService(session, own_owner(settings, country_code, party_id), Writer(None))
 
 
-@router.get(SESSION)
+@router.get(SESSION, response_model=OcpiResponse[Session])
 async def get_session(
     country_code: str, party_id: str, session_id: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -42,7 +44,9 @@ async def get_session(
     return object_response(await _service(session, settings, country_code, party_id).get(session_id))
 
 
-@router.put(SESSION)
+@router.put(
+    SESSION, response_model=OcpiResponse[None], responses=CREATED, openapi_extra=request_body(Session)
+)
 async def put_session(
     country_code: str,
     party_id: str,
@@ -53,7 +57,9 @@ async def put_session(
 ) -> Response:
     """Create (201) or replace (200) one of our Sessions; `last_updated` may be left out (we stamp it)."""
     # We are the owner, so we stamp; a placeholder lets the body validate without one.
-    stamped = {**body, "last_updated": body.get("last_updated") or format_datetime(utc_now())}
+    stamped = {**body, "last_updated": body.get("last_updated")}
+    if stamped["last_updated"] is None:
+        stamped["last_updated"] = format_datetime(utc_now())
     created, _ = await _service(session, settings, country_code, party_id).put(
         session_id, validate(Session, stamped)
     )
