@@ -403,6 +403,9 @@ class DeliveryWorker:
                     )
                 )
                 await absorb_queued(session, row["id"], row["group_key"])
+                if row["command_id"] is not None:
+                    # The command shows why its result is not delivered yet (cleared once it is).
+                    await self._command_outcome(session, row["command_id"], final.reason)
             if delivered:
                 await session.exec(
                     update(OutboxRecord)
