@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import timedelta
 
 from hub.outbox.delivery import MAX_REPLY_BYTES
-from tests.outbox.conftest import LogWatch, MakeHub, PushHub, make_cdr
+from tests.outbox.conftest import SILENCE, LogWatch, MakeHub, PushHub, make_cdr
 from tests.outbox.fake_partner import PREFIX, Behaviour, FakePartner, Fakes
 
 
@@ -188,7 +188,7 @@ async def test_state_pushes_are_given_up_after_the_window_and_marked_needs_resyn
 
 
 BAD_ANSWERS = {
-    Behaviour.SLOW: ("no answer within 0.5 s", None),
+    Behaviour.SLOW: (f"no answer within {SILENCE:g} s", None),
     Behaviour.RESET: ("Error", None),
     Behaviour.HTML: ("HTTP 200 but not an OCPI response: <html><body><h1>Gateway Timeout", 200),
     Behaviour.HUGE: (f"HTTP 200 with a reply over {MAX_REPLY_BYTES} bytes", 200),
@@ -201,7 +201,7 @@ async def test_bad_answers_are_failed_attempts_with_the_reason_and_hold_up_no_ot
     make_hub: MakeHub, fakes: Fakes
 ) -> None:
     # Retries wait at least half a second: the drain sees each bad partner once or twice.
-    hub = await make_hub(push_max_backoff=30.0)
+    hub = await make_hub(push_max_backoff=30.0, partner_timeout=SILENCE)
     good = await fakes("good", roles=[("EMSP", "DE", "MSP")])
     good_id = await hub.add_partner(good)
     broken: dict[Behaviour | str, tuple[FakePartner, int]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.outbox.conftest import MakeHub, PushHub
+from tests.outbox.conftest import SILENCE, MakeHub, PushHub
 from tests.outbox.fake_partner import PREFIX, Behaviour, Fakes
 
 
@@ -99,8 +99,9 @@ async def test_a_newer_change_waits_for_the_push_in_flight_and_follows_it(
 
 
 async def test_a_push_that_timed_out_is_merged_with_the_changes_made_meanwhile(
-    hub: PushHub, fakes: Fakes
+    make_hub: MakeHub, fakes: Fakes
 ) -> None:
+    hub = await make_hub(partner_timeout=SILENCE)
     emsp = await fakes("emsp")
     await hub.add_partner(emsp)
     await hub.put_location("LOC1", evses=1)
