@@ -1,7 +1,8 @@
-"""A fake roaming partner for the push tests: a real HTTP server (uvicorn on a free loopback port) that records
-every request, keeps what is pushed to it as an OCPI Receiver would (PartnerModel), serves versions, version
-details and credentials for a real handshake, and misbehaves on demand: slow, down, flapping, HTTP 500 or 400,
-OCPI 2001, HTML, a huge body, an envelope without status_code, or a reset connection."""
+"""A fake roaming partner for the push tests: a real HTTP server (uvicorn's HTTP/1.1 protocol on a free
+loopback port) that records every request, keeps what is pushed to it as an OCPI Receiver would
+(PartnerModel), serves versions, version details and credentials for a real handshake, and misbehaves on
+demand: slow, down, flapping, HTTP 500 or 400, OCPI 2001, HTML, a huge body, an envelope without status_code,
+or a reset connection."""
 
 from __future__ import annotations
 
@@ -39,9 +40,8 @@ RECEIVERS = ("locations", "tariffs", "tokens", "sessions", "cdrs")
 
 class Behaviour(StrEnum):
     OK = "ok"
-    SLOW = (
-        "slow"  # answers (and stores) after `slow_delay` or `release()`; a caller gone by then is not served
-    )
+    # Answers (and stores) after `slow_delay` or at `release()`; a caller gone by then is not served.
+    SLOW = "slow"
     FLAPPING = "flapping"  # every other request gets HTTP 500
     HTTP_500 = "http_500"
     HTTP_400 = "http_400"
@@ -122,7 +122,7 @@ class FakePartner:
         # The token the hub calls us with: ours to hand out in the credentials handshake.
         self.token = secrets.token_urlsafe(12)
         self.behaviour = Behaviour.OK
-        self.slow_delay = 5.0
+        self.slow_delay = 10.0
         self.requests: list[Received] = []
         self.model = PartnerModel()
         self.hub_credentials: dict[str, Any] | None = None

@@ -14,6 +14,17 @@ from hub.outbox.delivery import MAX_REPLY_BYTES
 from tests.outbox.conftest import SILENCE, LogWatch, MakeHub, PushHub, make_cdr
 from tests.outbox.fake_partner import PREFIX, Behaviour, FakePartner, Fakes
 
+TOKEN = {
+    "country_code": "NL",
+    "party_id": "MSP",
+    "uid": "TOK1",
+    "type": "APP_USER",
+    "contract_id": "NL-MSP-C00001",
+    "issuer": "Gateway eMSP",
+    "valid": True,
+    "whitelist": "ALLOWED",
+}
+
 
 async def test_a_partner_answering_500_is_retried_with_backoff_and_every_attempt_recorded(
     hub: PushHub, fakes: Fakes
@@ -138,6 +149,42 @@ async def test_a_patch_of_an_object_the_partner_lacks_is_replaced_by_a_put_of_th
         ("PATCH", "missing", 404),
         ("PUT", "delivered", 200),
     ]
+
+
+async def test_a_session_or_token_patch_the_partner_cannot_apply_is_replaced_by_a_put(
+    make_hub: MakeHub, fakes: Fakes
+) -> None:
+    hub = await make_hub()
+    emsp = await fakes("emsp", roles=[("EMSP", "DE", "MSP")])
+    cpo = await fakes("cpo", roles=[("CPO", "BE", "CPO")])
+    await hub.add_partner(emsp)
+    await hub.add_partner(cpo)
+    await hub.put_location("LOC1", evses=1)
+    await hub.put_session("S1")
+    await hub.admin("PUT", "tokens/NL/MSP/TOK1", TOKEN, type="APP_USER")
+    await hub.drain()
+    emsp.forget()
+    cpo.forget()
+
+    period = {"start_date_time": "2026-01-05T10:00:00Z", "dimensions": [{"type": "ENERGY", "volume": 1}]}
+    await hub.patch_session("S1", {"charging_periods": [period], "last_updated": "2026-01-05T10:05:00Z"})
+    await hub.admin("PATCH", "tokens/NL/MSP/TOK1", {"valid": False}, type="APP_USER")
+    await hub.drain()
+
+    session = (await hub.admin("GET", "sessions/NL/GWY/S1")).json()["data"]
+    token = (await hub.admin("GET", "tokens/NL/MSP/TOK1", type="APP_USER")).json()["data"]
+    assert [(r.method, r.path, r.answer) for r in emsp.pushes("sessions")[1:]] == [
+        ("PATCH", f"{PREFIX}/sessions/NL/GWY/S1", "missing"),
+        ("PUT", f"{PREFIX}/sessions/NL/GWY/S1", "accepted"),
+    ]
+    assert emsp.model.get("sessions", "NL", "GWY", "S1") == session
+    assert session["charging_periods"] == [period]
+    assert [(r.method, r.path, r.query, r.answer) for r in cpo.pushes()[1:]] == [
+        ("PATCH", f"{PREFIX}/tokens/NL/MSP/TOK1", {"type": "APP_USER"}, "missing"),
+        ("PUT", f"{PREFIX}/tokens/NL/MSP/TOK1", {"type": "APP_USER"}, "accepted"),
+    ]
+    assert cpo.model.objects == {("tokens", "NL", "MSP", "TOK1", "APP_USER"): token}
+    assert token["valid"] is False
 
 
 async def test_state_pushes_are_given_up_after_the_window_and_marked_needs_resync_while_cdrs_are_retried(
