@@ -136,7 +136,7 @@ async def raw_socket(
 ) -> AsyncIterator[websockets.ClientConnection]:
     offered = [Subprotocol(p) for p in subprotocols] if subprotocols is not None else None
     async with websockets.connect(
-        url, subprotocols=offered, additional_headers=headers, compression=None, open_timeout=5
+        url, subprotocols=offered, additional_headers=headers, compression=None, open_timeout=20
     ) as ws:
         yield ws
 
@@ -153,7 +153,7 @@ async def station(
     protocol = "ocpp1.6" if version == "1.6" else "ocpp2.0.1"
     headers = basic(station_id, password) if password is not None else None
     async with raw_socket(f"{base}/{station_id}", subprotocols=[protocol], headers=headers) as ws:
-        charger: Any = (Charger16 if version == "1.6" else Charger201)(station_id, ws, response_timeout=5)
+        charger: Any = (Charger16 if version == "1.6" else Charger201)(station_id, ws, response_timeout=10)
         task = asyncio.get_running_loop().create_task(charger.start())
         charger.loop = task
         try:

@@ -76,7 +76,7 @@ async def test_serve_and_ocpp_gateway_both_take_stations(tmp_path: Path) -> None
             assert await _status(hub, "LOC2", "LOC2-2") == "OUTOFORDER"
             async with httpx.AsyncClient() as client:
                 metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-            assert 'ocpi_hub_ocpp_connections{protocol="ocpp2.0.1"} 1.0' in metrics
+            assert 'ocpi_hub_ocpp_connections{protocol="ocpp2.0.1"} 1.0' in metrics  # its own process
     finally:
         if gateway is not None:
             gateway.terminate()

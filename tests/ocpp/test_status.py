@@ -125,7 +125,7 @@ async def test_offline_is_unknown_and_after_reconnect_only_a_fresh_status_counts
 async def test_a_silent_station_is_unknown_until_it_talks_and_reports_again(
     make_gateway: MakeGateway, database_url: str
 ) -> None:
-    gateway = await make_gateway(database_url, silent_after=0.4)
+    gateway = await make_gateway(database_url, silent_after=0.8)
     async with station(gateway.ws, "CP16") as cp:
         await cp.boot()
         await cp.status(1, "Available")
