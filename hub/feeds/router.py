@@ -33,7 +33,11 @@ router = APIRouter(prefix="/feeds", tags=["availability feed"], lifespan=_lifesp
 _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 
 
-@router.get("/availability", response_class=EventSourceResponse)
+@router.get(
+    "/availability",
+    response_class=EventSourceResponse,
+    responses={200: {"description": "The event stream", "content": {"text/event-stream": {}}}},
+)
 async def availability_stream(
     request: Request,
     token: FeedTokenDep,
