@@ -3,6 +3,7 @@ handshake (credentials_registration), copied fresh for every operation."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import shutil
 import sqlite3
@@ -14,6 +15,8 @@ from fastapi import FastAPI
 from schemathesis.python import asgi
 
 from hub.config import LocalParty, Settings
+from hub.db import create_engine, create_sessionmaker
+from hub.feeds import tokens as feed_tokens
 from hub.main import create_app
 from hub.ocpi.enums import Role
 from tests.conftest import ADMIN_TOKEN, make_settings
@@ -49,13 +52,15 @@ def platforms(hub_db: Path, peer_db: Path) -> tuple[FastAPI, FastAPI]:
 @dataclass(frozen=True)
 class Registered:
     """Database files of the hub and the partner after the handshake and the seeding, the partner's token
-    with us, and the token A of a second partner that was invited but has not registered yet."""
+    with us, the token A of a second partner that was invited but has not registered yet, and a token of the
+    availability feed."""
 
     hub_db: Path
     peer_db: Path
     token: str
     partner_id: int
     pending_token: str
+    feed_token: str
 
 
 def _ok(response: Any, *expected: int) -> Any:
@@ -95,8 +100,22 @@ def register(directory: Path, template: Path) -> Registered:
     with sqlite3.connect(hub_db) as connection:
         (partner_id,) = connection.execute("SELECT id FROM partner WHERE name = 'peer'").fetchone()
     return Registered(
-        hub_db=hub_db, peer_db=peer_db, token=token, partner_id=partner_id, pending_token=pending["token"]
+        hub_db=hub_db,
+        peer_db=peer_db,
+        token=token,
+        partner_id=partner_id,
+        pending_token=pending["token"],
+        feed_token=asyncio.run(_feed_token(hub_db)),
     )
+
+
+async def _feed_token(hub_db: Path) -> str:
+    """Issued as `ocpi-hub feed-token create` does."""
+    engine = create_engine(f"sqlite:///{hub_db}")
+    try:
+        return (await feed_tokens.create(create_sessionmaker(engine), name="fuzz")).token
+    finally:
+        await engine.dispose()
 
 
 def ocpi_headers(token: str) -> dict[str, str]:
