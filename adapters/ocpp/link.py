@@ -72,20 +72,23 @@ class StationLink:
 
     async def heard(self) -> None:
         """A frame arrived: the station is talking (the database hears of it at most once per touch
-        interval, and at once when the station was silent)."""
+        interval, and at once when the station was silent). A failure to record it is logged: the frame is
+        still handled."""
         now = self.last_seen = time.monotonic()
-        if self.silent:
-            async with self._state:
-                if self.silent:
-                    self.silent = False
-                    self.last_touch = now
-                    await self.port.station_seen(self.station_id, connection_id=self.connection_id)
-                    logger.info("station %s talks again", self.station_id)
-                    self.spawn(self.request_statuses())
-            return
-        if now - self.last_touch >= self.settings.touch_interval:
-            self.last_touch = now
-            await self.port.station_seen(self.station_id, connection_id=self.connection_id)
+        try:
+            if self.silent:
+                async with self._state:
+                    if self.silent:
+                        await self.port.station_seen(self.station_id, connection_id=self.connection_id)
+                        self.silent = False
+                        self.last_touch = now
+                        logger.info("station %s talks again", self.station_id)
+                        self.spawn(self.request_statuses())
+            elif now - self.last_touch >= self.settings.touch_interval:
+                self.last_touch = now
+                await self.port.station_seen(self.station_id, connection_id=self.connection_id)
+        except Exception:
+            logger.exception("station %s: could not record that it talks", self.station_id)
 
     def quiet_for(self) -> float:
         return time.monotonic() - self.last_seen
