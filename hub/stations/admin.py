@@ -1,5 +1,5 @@
-"""Admin API of our OCPP stations: the mapping (list, one, PUT one, import an array) and each station's
-connection state (connected, silent, offline)."""
+"""Admin API of our OCPP stations: the mapping (list, one, PUT one, POST an array to import) and each
+station's connection state (connected, silent, offline)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hub.deps import SettingsDep
 from hub.errors import AdminBadRequestError, AdminNotFoundError
 from hub.ocpi.base import utc_now
 from hub.operator.imports import ImportFileError
-from hub.stations.imports import import_stations
+from hub.stations.imports import StationEntry, import_stations
 from hub.stations.repository import StationRepository, view_state
 from hub.stations.settings import OcppSettings
 from hub.tables.stations import ConnectionState, StationRecord
@@ -106,30 +106,46 @@ async def get_station(station_id: str, sessionmaker: SessionMakerDep, ocpp: Ocpp
     return view(record, _stale_before(ocpp))
 
 
-def _report(report: Any) -> JSONResponse:
-    return JSONResponse(report.as_dict(), status_code=200 if report.written else 422)
+class InvalidStation(BaseModel):
+    index: int
+    reason: str
 
 
-@router.put("/stations/{station_id}")
+class StationImportReport(BaseModel):
+    """What an import of stations did."""
+
+    kind: str
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    written: bool
+    invalid: list[InvalidStation]
+
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {"model": StationImportReport, "description": "Nothing was written: the report names why"}
+}
+
+
+@router.put(
+    "/stations/{station_id}",
+    response_model=StationImportReport,
+    responses={201: {"model": StationImportReport, "description": "The station was created"}},
+)
 async def put_station(
-    station_id: str,
-    body: Annotated[dict[str, Any], Body()],
-    sessionmaker: SessionMakerDep,
-    settings: SettingsDep,
+    station_id: str, body: StationEntry, sessionmaker: SessionMakerDep, settings: SettingsDep
 ) -> JSONResponse:
-    """Create or replace one station's mapping (the body is one item of the import file; station_id may be
-    left out). HTTP 422 with the reason when it is invalid."""
-    given = body.get("station_id", station_id)
-    if given != station_id:
-        raise AdminBadRequestError(f"station_id {given!r} in the body differs from {station_id!r} in the URL")
-    report = await import_stations(sessionmaker, settings, [{**body, "station_id": station_id}])
-    return JSONResponse(
-        report.as_dict(),
-        status_code=(201 if report.created else 200) if report.written else 422,
-    )
+    """Create (201) or replace (200) one station's mapping; HTTP 400 naming the reason when its Location,
+    EVSEs or Connectors are not ours."""
+    item = {**body.model_dump(exclude_none=True), "station_id": station_id}
+    report = await import_stations(sessionmaker, settings, [item])
+    if not report.written:
+        raise AdminBadRequestError("; ".join(invalid.reason for invalid in report.invalid))
+    return JSONResponse(report.as_dict(), status_code=201 if report.created else 200)
 
 
-@router.post("/stations/import")
+@router.post("/stations", response_model=StationImportReport, responses=REFUSED)
 async def import_station_array(
     items: Annotated[list[Any], Body()],
     sessionmaker: SessionMakerDep,
@@ -138,10 +154,10 @@ async def import_station_array(
         bool, Query(description="write the valid stations even when some are invalid")
     ] = False,
 ) -> JSONResponse:
-    """Import a JSON array of stations; nothing is written when any is invalid, unless skip_invalid. HTTP 422
-    with the report when nothing was written."""
+    """Import a JSON array of stations (the `ocpi-hub import stations` file); nothing is written when any is
+    invalid, unless skip_invalid. HTTP 422 with the report when nothing was written."""
     try:
         report = await import_stations(sessionmaker, settings, items, skip_invalid=skip_invalid)
     except ImportFileError as exc:
         raise AdminBadRequestError(str(exc)) from None
-    return _report(report)
+    return JSONResponse(report.as_dict(), status_code=200 if report.written else 422)

@@ -37,13 +37,11 @@ class ConnectorMapping(BaseModel):
     connector_id: str = Field(min_length=1, max_length=36)
 
 
-class StationMapping(BaseModel):
-    """One station of the import file."""
+class StationEntry(BaseModel):
+    """One station's mapping without its id (the admin API names the station in the URL)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # The last segment of the station's websocket URL; 2.0.1 allows 48 characters, real 1.6 chargers more.
-    station_id: str = Field(min_length=1, max_length=64, pattern=r"^[^/\s]+$")
     location_id: str = Field(min_length=1, max_length=36)
     country_code: str | None = Field(default=None, min_length=2, max_length=2)
     party_id: str | None = Field(default=None, min_length=3, max_length=3)
@@ -62,7 +60,7 @@ class StationMapping(BaseModel):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _unique_connectors(self) -> StationMapping:
+    def _unique_connectors(self) -> StationEntry:
         if (self.country_code is None) != (self.party_id is None):
             raise ValueError("give both country_code and party_id, or neither")
         seen: set[tuple[int, int]] = set()
@@ -75,6 +73,13 @@ class StationMapping(BaseModel):
             seen.add((c.evse, c.connector))
             targets.add((key(c.evse_uid), key(c.connector_id)))
         return self
+
+
+class StationMapping(StationEntry):
+    """One station of the import file."""
+
+    # The last segment of the station's websocket URL; 2.0.1 allows 48 characters, real 1.6 chargers more.
+    station_id: str = Field(min_length=1, max_length=64, pattern=r"^[^/\s]+$")
 
 
 @dataclass

@@ -13,10 +13,8 @@ from tests.fuzz.platforms import Registered, Target, fresh_target, register
 # Defects the fuzzing found in code owned elsewhere, each reported with the request that shows it. Strict:
 # once fixed, the operation passes, its xfail fails, and the entry is to be removed.
 KNOWN_DEFECTS = {
-    "PUT /admin/stations/{station_id}": "hub/stations/admin.py answers 201 and 422 with an import report, "
-    "neither documented; {} (a valid body by the document) gets 422",
-    "POST /admin/stations/import": "hub/stations/admin.py: GET and PUT /admin/stations/import reach the "
-    "station named `import`, so Allow lists GET, POST, PUT where the document has only POST",
+    "POST /admin/stations": "hub/stations/admin.py: the station import answers 422 with its report when "
+    "nothing was written (documented), as /admin/import/{kind} does: the 422 rule of that path is to take it",
 }
 
 

@@ -62,7 +62,7 @@ async def test_serve_and_ocpp_gateway_both_take_stations(tmp_path: Path) -> None
         async with httpx.AsyncClient(base_url=hub.base_url, headers=_admin(hub)) as client:
             locations = [make_location(i) for i in ("LOC1", "LOC2", "LOC3")]
             assert (await client.post("/admin/import/locations", json=locations)).json()["created"] == 3
-            assert (await client.post("/admin/stations/import", json=STATIONS)).json()["created"] == 4
+            assert (await client.post("/admin/stations", json=STATIONS)).json()["created"] == 4
 
         async with station(f"ws://127.0.0.1:{hub.port}/ocpp", "CP16") as cp:
             await cp.status(1, "Charging")

@@ -150,7 +150,7 @@ def test_cli_import_of_a_file_that_is_no_json_fails_in_one_line(sqlite_url: str,
 async def test_an_import_that_is_no_array_is_refused(sqlite_gateway: Gateway) -> None:
     with pytest.raises(ImportFileError, match="expected a JSON array of stations, got a JSON dict"):
         await import_stations(sqlite_gateway.app.state.sessionmaker, sqlite_gateway.settings, {"a": 1})
-    await sqlite_gateway.admin("POST", "stations/import", {"station_id": "CP1"}, expect=400)
+    await sqlite_gateway.admin("POST", "stations", {"station_id": "CP1"}, expect=400)
 
 
 async def test_a_connector_already_mapped_to_a_stored_station_is_refused(database_url: str) -> None:
@@ -235,10 +235,13 @@ async def test_admin_put_creates_and_replaces_one_station(sqlite_gateway: Gatewa
     same = await sqlite_gateway.admin("PUT", "stations/CP-NEW", body, expect=200)
     assert same.json()["unchanged"] == 1
     refused = await sqlite_gateway.admin(
-        "PUT", "stations/CP-NEW", {**body, "location_id": "LOC9"}, expect=422
+        "PUT", "stations/CP-NEW", {**body, "location_id": "LOC9"}, expect=400
     )
-    assert "Location LOC9 is not one of our Locations" in refused.json()["invalid"][0]["reason"]
-    await sqlite_gateway.admin("PUT", "stations/CP-NEW", {**body, "station_id": "CP-OTHER"}, expect=400)
+    assert refused.json()["detail"].startswith("station CP-NEW: Location LOC9 is not one of our Locations")
+    unknown_field = await sqlite_gateway.admin(
+        "PUT", "stations/CP-NEW", {**body, "colour": "red"}, expect=400
+    )
+    assert "colour" in unknown_field.json()["detail"]
     assert (await sqlite_gateway.station("CP-NEW"))["connectors"][0]["evse_uid"] == "LOC3-2"
     await sqlite_gateway.admin("GET", "stations/CP-NONE", expect=404)
     unauthorized = await sqlite_gateway.client.get("/admin/stations")
@@ -247,7 +250,7 @@ async def test_admin_put_creates_and_replaces_one_station(sqlite_gateway: Gatewa
 
 @pytest.mark.parametrize("password", ["new-password-0123", None])
 async def test_a_changed_password_replaces_the_old_one(sqlite_gateway: Gateway, password: str | None) -> None:
-    entry = {**STATIONS[3], "password": password}
+    entry = {**{k: v for k, v in STATIONS[3].items() if k != "station_id"}, "password": password}
     updated = await sqlite_gateway.admin("PUT", "stations/CP-LOCKED", entry)
     assert updated.json()["updated"] == 1
     assert (await sqlite_gateway.station("CP-LOCKED"))["password"] is (password is not None)
