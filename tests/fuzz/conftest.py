@@ -12,10 +12,7 @@ from tests.fuzz.platforms import Registered, Target, fresh_target, register
 
 # Defects the fuzzing found in code owned elsewhere, each reported with the request that shows it. Strict:
 # once fixed, the operation passes, its xfail fails, and the entry is to be removed.
-KNOWN_DEFECTS = {
-    "POST /admin/stations": "hub/stations/admin.py: the station import answers 422 with its report when "
-    "nothing was written (documented), as /admin/import/{kind} does: the 422 rule of that path is to take it",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
