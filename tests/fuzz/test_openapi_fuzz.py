@@ -48,31 +48,43 @@ UNDOCUMENTED = {
 CONFIGURATION = {"/ocpi/versions", "/ocpi/2.2.1", "/ocpi/2.2.1/credentials"}
 
 LOCATION = "{country_code}/{party_id}/{location_id}"
-# The coverage phase sends every boundary and every mutation of every field: some 1,500 requests for a
-# Location or a CDR, and the admin API takes the same wire models as the Receiver interfaces. These are
-# sampled by the fuzzing phase instead, at length; the coverage phase runs on the Receiver's EVSE, Tariff,
-# Session and Token (and on every other operation).
+EVSE = LOCATION + "/{evse_uid}"
+CONNECTOR = EVSE + "/{connector_id}"
+SESSION = "{country_code}/{party_id}/{session_id}"
+TOKEN = "{country_code}/{party_id}/{token_uid}"
+# The coverage phase sends every boundary and every mutation of every field, some 1,500 requests for a
+# Location or a CDR. It runs once per wire model, on the Receiver's PUT of an EVSE, a Connector, a Tariff, a
+# Session and a Token (and on every operation not listed here); PATCHes of the same fields, the admin API's
+# copies of the Receiver's bodies, Locations and CDRs are sampled by the fuzzing phase instead.
 FUZZED_ONLY = [
     f"PUT /ocpi/2.2.1/receiver/locations/{LOCATION}",
     f"PATCH /ocpi/2.2.1/receiver/locations/{LOCATION}",
+    f"PATCH /ocpi/2.2.1/receiver/locations/{EVSE}",
+    f"PATCH /ocpi/2.2.1/receiver/locations/{CONNECTOR}",
+    f"PATCH /ocpi/2.2.1/receiver/sessions/{SESSION}",
+    f"PATCH /ocpi/2.2.1/receiver/tokens/{TOKEN}",
     "POST /ocpi/2.2.1/receiver/cdrs",
     f"PUT /admin/locations/{LOCATION}",
     f"PATCH /admin/locations/{LOCATION}",
-    f"PUT /admin/locations/{LOCATION}/{{evse_uid}}",
-    f"PATCH /admin/locations/{LOCATION}/{{evse_uid}}",
+    f"PUT /admin/locations/{EVSE}",
+    f"PATCH /admin/locations/{EVSE}",
+    f"PUT /admin/locations/{CONNECTOR}",
+    f"PATCH /admin/locations/{CONNECTOR}",
     "PUT /admin/tariffs/{country_code}/{party_id}/{tariff_id}",
-    "PUT /admin/sessions/{country_code}/{party_id}/{session_id}",
+    f"PUT /admin/sessions/{SESSION}",
+    f"PUT /admin/tokens/{TOKEN}",
+    f"PATCH /admin/tokens/{TOKEN}",
 ]
 IMPORTS = ["POST /admin/import/{kind}", "POST /admin/stations"]
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": 221,
-        "generation": {"deterministic": True, "max-examples": 10, "database": "none"},
+        "generation": {"deterministic": True, "max-examples": 6, "database": "none"},
         "operations": [
             {
                 "include-name": FUZZED_ONLY,
-                "phases": {"coverage": {"enabled": False}, "fuzzing": {"generation": {"max-examples": 30}}},
+                "phases": {"coverage": {"enabled": False}, "fuzzing": {"generation": {"max-examples": 20}}},
             },
             {
                 # The URL of a Connector with id `status` too (a collision in the admin API: PUT sets the EVSE's
@@ -113,7 +125,9 @@ def chosen(case: schemathesis.Case, choice: str, one_in: int = 4) -> bool:
     """A choice made for all cases but one in `one_in`, the same each time a case runs (shrinking replays
     cases) and in every run: generation is deterministic and the choice hashes what was generated."""
     generated = [choice, case.path_parameters, case.query, case.body]
-    return zlib.crc32(json.dumps(generated, sort_keys=True, default=repr).encode()) % one_in != 0
+    # Not `repr`: the marker of an absent body would bring its memory address into the hash.
+    text = json.dumps(generated, sort_keys=True, default=lambda value: type(value).__name__)
+    return zlib.crc32(text.encode()) % one_in != 0
 
 
 def aim(case: schemathesis.Case, registered: Registered) -> None:
