@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from hub.admin.router import require_admin
+from hub.admin.router import RowId, require_admin
 from hub.deps import SessionDep
 from hub.errors import AdminBadRequestError, AdminNotFoundError
 from hub.outbox import metrics
@@ -34,7 +34,7 @@ async def _partner(session: SessionDep, partner_id: int) -> PartnerRecord:
 
 
 @admin.get("/{partner_id}/outbox")
-async def get_outbox(partner_id: int, session: SessionDep) -> dict[str, object]:
+async def get_outbox(partner_id: RowId, session: SessionDep) -> dict[str, object]:
     """Pending, refused and given-up pushes per module, resync marks and the latest failed attempts."""
     await _partner(session, partner_id)
     view = await partner_outbox(session, partner_id)
@@ -49,7 +49,7 @@ class ResendRequest(BaseModel):
 
 
 @admin.post("/{partner_id}/resend")
-async def post_resend(partner_id: int, request: ResendRequest, session: SessionDep) -> dict[str, object]:
+async def post_resend(partner_id: RowId, request: ResendRequest, session: SessionDep) -> dict[str, object]:
     """Queue a PUT of every object of ours in the modules to the partner, and clear their resync marks."""
     await _partner(session, partner_id)
     modules = request.modules
@@ -66,7 +66,7 @@ async def post_resend(partner_id: int, request: ResendRequest, session: SessionD
 
 
 @admin.post("/{partner_id}/outbox/retry")
-async def post_retry(partner_id: int, session: SessionDep) -> dict[str, object]:
+async def post_retry(partner_id: RowId, session: SessionDep) -> dict[str, object]:
     """Send the refused CDRs and command results once more."""
     await _partner(session, partner_id)
     return {"partner_id": partner_id, "requeued": await requeue_refused(session, partner_id)}
