@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from hub.ocpi.v221.charging_profiles import (
@@ -145,13 +147,185 @@ class ConnectorStatusReport:
     timestamp: datetime | None = None
 
 
-class HubPort(Protocol):
+# -- transactions, authorization and the charger side of commands (ocpp-notes §3.3, §3.4, §3.6) ----------------
+
+
+class ChargingState(StrEnum):
+    """What the EV and EVSE are doing during a transaction (OCPP 2.0.1 ChargingStateEnumType; a 1.6 adapter
+    derives it from the connector status: Charging, SuspendedEV, SuspendedEVSE, Preparing/Finishing ->
+    EV_CONNECTED). CHARGING and SUSPENDED_EVSE count as charging time; the rest is parking time."""
+
+    CHARGING = "CHARGING"
+    SUSPENDED_EV = "SUSPENDED_EV"
+    SUSPENDED_EVSE = "SUSPENDED_EVSE"
+    EV_CONNECTED = "EV_CONNECTED"
+    IDLE = "IDLE"
+
+
+@dataclass(frozen=True)
+class MeterReading:
+    """One meter reading, normalised by the adapter: units and multipliers applied, phases summed when the
+    station gave no total. None: the station did not report that quantity in this reading."""
+
+    timestamp: datetime
+    # Energy.Active.Import.Register in Wh (the register, not an interval delta).
+    energy_wh: Decimal | None = None
+    # Power.Active.Import in W, Current.Import in A, SoC in percent.
+    power_w: Decimal | None = None
+    current_a: Decimal | None = None
+    soc: Decimal | None = None
+    # Transaction.Begin, Sample.Periodic, Transaction.End, Sample.Clock, Trigger, ... as the station said.
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class IdToken:
+    """A driver's identifier as the station sent it: 1.6 idTag (type ISO14443 by convention) or 2.0.1
+    idToken with its IdTokenEnumType (ISO14443, ISO15693, eMAID, Central, KeyCode, Local, MacAddress,
+    NoAuthorization)."""
+
+    id_token: str
+    type: str = "ISO14443"
+
+
+class AuthorizationStatus(StrEnum):
+    """The answer for a station, OCPP-neutral; each adapter maps it to its version's enum (1.6 has no
+    NoCredit/NotAtThisLocation/Unknown: Invalid)."""
+
+    ACCEPTED = "ACCEPTED"
+    BLOCKED = "BLOCKED"
+    EXPIRED = "EXPIRED"
+    INVALID = "INVALID"
+    NO_CREDIT = "NO_CREDIT"
+    NOT_AT_THIS_LOCATION = "NOT_AT_THIS_LOCATION"
+    CONCURRENT_TX = "CONCURRENT_TX"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True)
+class AuthorizationAnswer:
+    """May this IdToken charge at this station now. `roaming`: the token is a roaming partner's (pushed by an
+    eMSP or answered by one in real time), so a bridge answers it itself instead of relaying it upstream."""
+
+    status: AuthorizationStatus
+    roaming: bool = False
+    group_id: str | None = None
+    expiry: datetime | None = None
+
+
+class TransactionEventKind(StrEnum):
+    STARTED = "STARTED"
+    UPDATED = "UPDATED"
+    ENDED = "ENDED"
+
+
+@dataclass(frozen=True)
+class TransactionReport:
+    """One transaction event, normalised from 1.6 StartTransaction / MeterValues / StopTransaction or a 2.0.1
+    TransactionEvent (or the internal CSMS event API), so that every source produces the same Sessions and
+    CDRs.
+
+    `transaction_id`: the station's (2.0.1) or upstream CSMS's (1.6 bridge) transaction id; None on a 1.6
+    StartTransaction in standalone mode (the hub allocates one and returns it) and on a 1.6 MeterValues
+    without transactionId (the hub takes the open transaction of that connector). `seq_no` orders the events
+    of one transaction (2.0.1 seqNo; 1.6 adapters leave it None and the hub orders by arrival). `offline`:
+    the station queued the event while offline (2.0.1 offline flag): apply it by its timestamp, never moving
+    the state backwards."""
+
+    kind: TransactionEventKind
+    timestamp: datetime
+    transaction_id: str | None = None
+    seq_no: int | None = None
+    evse: int | None = None
+    connector: int | None = None
+    id_token: IdToken | None = None
+    meter: tuple[MeterReading, ...] = ()
+    charging_state: ChargingState | None = None
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    offline: bool = False
+    # Why it ended: 1.6 reason / 2.0.1 stoppedReason (Local, Remote, EVDisconnected, ...).
+    stopped_reason: str | None = None
+    # 2.0.1 triggerReason, kept for the logs.
+    trigger: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionOutcome:
+    """The hub's answer to a transaction event: the transaction id to tell a 1.6 station (allocated on a
+    standalone StartTransaction) and, when the event carried an IdToken, the authorization to answer with.
+    `session_id` is the OCPI Session the transaction is (None while the transaction is unknown or ignored)."""
+
+    transaction_id: str | None = None
+    authorization: AuthorizationAnswer | None = None
+    session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChargerAddress:
+    """Where on which station an OCPI EVSE/Connector is: the OCPP evse (1.6 connectorId, 2.0.1 evseId) and
+    connector (2.0.1 connectorId; 1 for 1.6), and the OCPP version the station last connected with."""
+
+    station_id: str
+    evse: int
+    connector: int
+    protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class RunningTransaction:
+    """The OCPP transaction behind an OCPI Session of ours."""
+
+    session_id: str
+    station_id: str
+    transaction_id: str
+    evse: int
+    connector: int
+
+
+class TransactionPort(Protocol):
+    """What the OCPP adapters (and the internal CSMS event API) tell the hub about charging, and what the
+    adapters' ChargerCommands need to know from it; `hub.charging.service.ChargingHub` implements it."""
+
+    async def authorize(
+        self, station_id: str, token: IdToken, *, evse: int | None = None
+    ) -> AuthorizationAnswer:
+        """Authorize / a 2.0.1 idToken: the token lookup of mod_tokens (pushed whitelist, then real time with
+        the eMSP), bounded so that the station gets its answer in time."""
+        ...
+
+    async def transaction_event(self, station_id: str, report: TransactionReport) -> TransactionOutcome:
+        """A transaction event: Sessions are PUT on start, PATCHed with kWh and charging periods (at most once
+        a minute, and at once on state changes), completed on end, when the CDR is priced and queued to the
+        token owner's eMSP. Duplicates and stale events are ignored (and answered as the first time)."""
+        ...
+
+    async def locate(self, target: ChargerTarget) -> ChargerAddress | None:
+        """The station and OCPP address of the target's EVSE and Connector (with no EVSE: the first mapped
+        EVSE of the Location that is AVAILABLE, else the first); None when no station serves it."""
+        ...
+
+    async def running_transaction(self, session_id: str) -> RunningTransaction | None:
+        """The open OCPP transaction of one of our Sessions; None when it is not running."""
+        ...
+
+    async def remote_start(
+        self, address: ChargerAddress, *, token: Token, authorization_reference: str | None
+    ) -> int:
+        """A START_SESSION is about to go to the station: remember it so that the transaction it starts gets
+        auth_method COMMAND and the authorization_reference (2.0.1 by the returned remoteStartId; 1.6 by the
+        next StartTransaction on that connector with that idTag within a few minutes)."""
+        ...
+
+
+class HubPort(TransactionPort, Protocol):
     """What the OCPP adapters tell the hub; `hub.stations.service.StationHub` implements it. Each call is one
     transaction. `connection_id` names one websocket, so that the late close of a socket a station has
     already replaced leaves the new connection's state alone.
 
     The hub turns connector statuses into EVSE statuses of our Locations (pushed to partners through the
-    outbox), and a station that goes offline or silent into UNKNOWN EVSEs until fresh reports arrive."""
+    outbox), and a station that goes offline or silent into UNKNOWN EVSEs until fresh reports arrive. The
+    transaction methods it inherits make Sessions and CDRs of what the stations charge."""
 
     async def admit(self, station_id: str, password: str | None) -> StationAdmission:
         """Look the station up and check its password (None: no Basic credentials were sent). Raises

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.charging.service import ChargingHub
 from hub.config import Settings
 from hub.db import SessionMaker
 from hub.errors import ObjectNotFoundError
@@ -25,11 +26,20 @@ from hub.modules.locations.service import LocationService
 from hub.modules.objects import Owner, Writer, key
 from hub.ocpi.base import format_datetime, utc_now
 from hub.ocpi.v221.locations import EVSEPatch, Status
+from hub.ocpi.v221.tokens import Token
+from hub.partners.client import PartnerClient
 from hub.ports import (
+    AuthorizationAnswer,
     BootInfo,
+    ChargerAddress,
+    ChargerTarget,
     ConnectorStatusReport,
+    IdToken,
+    RunningTransaction,
     StationAdmission,
     StationAuthError,
+    TransactionOutcome,
+    TransactionReport,
     UnknownStationError,
 )
 from hub.signals import ChangeSignal
@@ -64,6 +74,7 @@ class StationHub:
         ocpp: OcppSettings,
         *,
         gateway_id: str | None = None,
+        client: PartnerClient | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
@@ -73,6 +84,7 @@ class StationHub:
         self.passwords = PasswordChecker()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._lock_keys: dict[str, str] = {}
+        self.charging = ChargingHub(sessionmaker, settings, client)
 
     # -- admission -----------------------------------------------------------------------------------------
 
@@ -292,6 +304,29 @@ class StationHub:
     async def housekeeping(self) -> None:
         await self.expire_stale()
         await self.refresh_metrics()
+
+    # -- transactions (hub.charging) ---------------------------------------------------------------------
+
+    async def authorize(
+        self, station_id: str, token: IdToken, *, evse: int | None = None
+    ) -> AuthorizationAnswer:
+        return await self.charging.authorize(station_id, token, evse=evse)
+
+    async def transaction_event(self, station_id: str, report: TransactionReport) -> TransactionOutcome:
+        return await self.charging.transaction_event(station_id, report)
+
+    async def locate(self, target: ChargerTarget) -> ChargerAddress | None:
+        return await self.charging.locate(target)
+
+    async def running_transaction(self, session_id: str) -> RunningTransaction | None:
+        return await self.charging.running_transaction(session_id)
+
+    async def remote_start(
+        self, address: ChargerAddress, *, token: Token, authorization_reference: str | None
+    ) -> int:
+        return await self.charging.remote_start(
+            address, token=token, authorization_reference=authorization_reference
+        )
 
     # -- views ---------------------------------------------------------------------------------------------
 

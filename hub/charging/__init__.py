@@ -1,0 +1,1 @@
+"""Charging at our own stations: OCPP transactions made OCPI Sessions and CDRs (ocpp-notes §3.3, §3.6)."""
