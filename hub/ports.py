@@ -120,6 +120,9 @@ class StationAdmission:
     heartbeat_interval: int
     connectors: tuple[tuple[int, int], ...]
     auto_registered: bool = False
+    # Bridge mode: the existing CSMS's websocket URL (the station's own, else OCPI_HUB_OCPP_UPSTREAM_URL);
+    # the station id is appended as the last path segment. None: we are the station's CSMS.
+    upstream_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ class StationChargePoint(ChargePoint):
         )
         self.link = link
         self.port: HubPort = link.port
+        # Bridge mode: the upstream CSMS's CALLRESULT payload (as on the wire, camelCase) to the CALL being
+        # handled, set by the bridge before the handler runs; handlers take the ids it assigned from it (1.6
+        # StartTransaction transactionId). None in standalone mode, where our own answer is sent.
+        self.upstream_answer: dict[str, Any] | None = None
 
     async def route_message(self, raw_msg: str) -> None:
         try:
