@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", description="public URL partners reach us at")
     parties: list[LocalParty] = Field(default_factory=lambda: list(DEFAULT_PARTIES))
     admin_token: SecretStr | None = Field(default=None, description="bearer token of the /admin API")
+    internal_tokens: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        default=(),
+        description="bearer tokens of internal CSMS instances for POST /internal/v1/events, separated by "
+        "commas; none: that API is off (HTTP 403)",
+    )
     partner_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for a partner's reply")
     routing_timeout: float = Field(
         default=10.0,
@@ -124,6 +129,13 @@ class Settings(BaseSettings):
     @classmethod
     def _module_switches(cls, value: Any) -> tuple[str, ...]:
         return parse_module_switches(value)
+
+    @field_validator("internal_tokens", mode="before")
+    @classmethod
+    def _token_list(cls, value: Any) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value)
+        texts = [item.get_secret_value() if isinstance(item, SecretStr) else str(item) for item in items]
+        return tuple(text.strip() for text in texts if text.strip())
 
     @field_validator("admin_token")
     @classmethod

@@ -70,6 +70,21 @@ class AdminBadRequestError(HubError):
     default_message = "Bad request"
 
 
+class InternalAuthError(HubError):
+    http_status = 401
+    default_message = "Missing or wrong internal CSMS bearer token"
+
+
+class InternalDisabledError(HubError):
+    http_status = 403
+    default_message = "The internal CSMS event API is disabled: set OCPI_HUB_INTERNAL_TOKENS to enable it"
+
+
+class InternalBadRequestError(HubError):
+    http_status = 400
+    default_message = "Bad request"
+
+
 class OcpiError(HubError):
     """An error rendered in the OCPI envelope; reaching the OCPI layer means HTTP 200 unless a subclass says."""
 

@@ -18,6 +18,7 @@ from hub.db import create_engine, create_sessionmaker
 from hub.errors import install_error_handlers
 from hub.feeds import router as feeds
 from hub.hub_role import admin as hub_admin
+from hub.internal import router as internal_events
 from hub.modules import IMPLEMENTED, registry
 from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
@@ -79,6 +80,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(hub_admin.router)
+    app.include_router(internal_events.router)
     app.include_router(operator.router)
     app.include_router(feeds.router)
     app.include_router(outbox.router)
