@@ -68,6 +68,9 @@ def _register_command_app() -> None:
     from hub import cli_stations
 
     cli_stations.register(app, import_app)
+    from hub import cli_demo
+
+    cli_demo.register(app)
 
 
 class CliError(Exception):
