@@ -1,11 +1,14 @@
-"""OCPP 2.0.1: what a CSMS answers for the station-side messages of provisioning and availability, and the
-cheap rest (reports, events, firmware, logs, security events, DataTransfer) answered minimally."""
+"""OCPP 2.0.1: what a CSMS answers for the station-side messages of provisioning, availability, authorization
+and transactions (Authorize, TransactionEvent made the hub's transaction reports: ocpp-notes §3.3, §3.6), and
+the cheap rest (reports, events, firmware, logs, security events, DataTransfer, MeterValues outside
+transactions) answered minimally."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from ocpp.exceptions import FormatViolationError
 from ocpp.v201 import ChargePoint as ChargePoint201Base
 from ocpp.v201 import call, call_result
 from ocpp.v201.datatypes import EVSEType
@@ -17,14 +20,31 @@ from ocpp.v201.enums import (
 )
 
 from adapters.ocpp.charge_point import StationChargePoint, now_iso, parse_timestamp
+from adapters.ocpp.link import StationLink
 from adapters.ocpp.mapping import status_201
+from adapters.ocpp.meter import readings_201
 from adapters.ocpp.routing import after, on
-from hub.ports import BootInfo, ConnectorStatusReport
+from adapters.ocpp.tokens import id_token_info
+from adapters.ocpp.transactions import CHARGING_201, event_time, id_token_201
+from hub.ports import BootInfo, ConnectorStatusReport, TransactionEventKind, TransactionReport
 
 logger = logging.getLogger(__name__)
 
 
+EVENT_KINDS = {
+    "Started": TransactionEventKind.STARTED,
+    "Updated": TransactionEventKind.UPDATED,
+    "Ended": TransactionEventKind.ENDED,
+}
+
+
 class Core201(StationChargePoint):
+    def __init__(self, link: StationLink, connection: Any, *, response_timeout: float) -> None:
+        super().__init__(link, connection, response_timeout=response_timeout)
+        # transactionId -> (evseId, connectorId): a station need name them only in the first event of a
+        # transaction, so the later events of this connection are told where they are.
+        self.transaction_places: dict[str, tuple[int | None, int | None]] = {}
+
     @on("BootNotification")
     async def on_boot_notification(
         self, charging_station: dict[str, Any], reason: str, **kwargs: Any
@@ -62,6 +82,61 @@ class Core201(StationChargePoint):
         )
         await self.port.connector_status(self.id, report)
         return call_result.StatusNotification()
+
+    @on("Authorize")
+    async def on_authorize(self, id_token: dict[str, Any], **kwargs: Any) -> call_result.Authorize:
+        token = id_token_201(id_token)
+        if token is None:
+            raise FormatViolationError(details={"cause": "idToken.idToken is missing"})  # type: ignore[no-untyped-call]
+        answer = await self.port.authorize(self.id, token)
+        return call_result.Authorize(id_token_info=id_token_info(answer))
+
+    @on("TransactionEvent")
+    async def on_transaction_event(
+        self,
+        event_type: str,
+        timestamp: str,
+        trigger_reason: str,
+        seq_no: int,
+        transaction_info: dict[str, Any],
+        **kwargs: Any,
+    ) -> call_result.TransactionEvent:
+        transaction_id = str(transaction_info["transaction_id"])
+        evse = kwargs.get("evse")
+        place = self.transaction_places.get(transaction_id, (None, None))
+        if isinstance(evse, dict) and isinstance(evse.get("id"), int):
+            place = (evse["id"], evse.get("connector_id", place[1] if evse["id"] == place[0] else None))
+            self.transaction_places[transaction_id] = place
+        state = transaction_info.get("charging_state")
+        token = id_token_201(kwargs.get("id_token"))
+        kind = EVENT_KINDS[event_type]
+        report = TransactionReport(
+            kind=kind,
+            timestamp=event_time(self.id, timestamp),
+            transaction_id=transaction_id,
+            seq_no=seq_no,
+            evse=place[0],
+            connector=place[1],
+            id_token=token,
+            meter=readings_201(kwargs.get("meter_value")),
+            charging_state=CHARGING_201.get(state) if isinstance(state, str) else None,
+            remote_start_id=transaction_info.get("remote_start_id"),
+            reservation_id=kwargs.get("reservation_id"),
+            offline=bool(kwargs.get("offline", False)),
+            stopped_reason=transaction_info.get("stopped_reason"),
+            trigger=trigger_reason,
+        )
+        outcome = await self.port.transaction_event(self.id, report)
+        if kind is TransactionEventKind.ENDED:
+            self.transaction_places.pop(transaction_id, None)
+        if token is None:
+            return call_result.TransactionEvent()
+        return call_result.TransactionEvent(id_token_info=id_token_info(outcome.authorization))
+
+    @on("MeterValues")
+    def on_meter_values(self, evse_id: int, meter_value: list[Any], **kwargs: Any) -> call_result.MeterValues:
+        # Meter values outside transactions (J01): nothing of a Session; a transaction's come in its events.
+        return call_result.MeterValues()
 
     @on("DataTransfer")
     def on_data_transfer(self, vendor_id: str, **kwargs: Any) -> call_result.DataTransfer:

@@ -13,12 +13,18 @@ import websockets
 from ocpp.v16 import ChargePoint as Base16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
-from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, TriggerMessageStatus
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, Reason, TriggerMessageStatus
 from ocpp.v201 import ChargePoint as Base201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from ocpp.v201.datatypes import ChargingStationType
-from ocpp.v201.enums import BootReasonEnumType, ConnectorStatusEnumType, TriggerMessageStatusEnumType
+from ocpp.v201.enums import (
+    BootReasonEnumType,
+    ConnectorStatusEnumType,
+    TransactionEventEnumType,
+    TriggerMessageStatusEnumType,
+    TriggerReasonEnumType,
+)
 from websockets.typing import Subprotocol
 
 from adapters.ocpp.routing import after, on
@@ -64,6 +70,60 @@ class Charger16(Base16):
                 connector_id=connector_id,
                 error_code=ChargePointErrorCode(error_code),
                 status=ChargePointStatus(status),
+            )
+        )
+
+    async def authorize(self, id_tag: str) -> Any:
+        return await self.ask(call16.Authorize(id_tag=id_tag))
+
+    async def start_transaction(
+        self,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        timestamp: str,
+        reservation_id: int | None = None,
+    ) -> Any:
+        return await self.ask(
+            call16.StartTransaction(
+                connector_id=connector_id,
+                id_tag=id_tag,
+                meter_start=meter_start,
+                timestamp=timestamp,
+                reservation_id=reservation_id,
+            )
+        )
+
+    async def meter(
+        self, connector_id: int, transaction_id: int | None, *readings: tuple[str, list[dict[str, Any]]]
+    ) -> Any:
+        """MeterValues: each reading is (timestamp, sampledValue[] as on the wire)."""
+        return await self.ask(
+            call16.MeterValues(
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                meter_value=[{"timestamp": at, "sampledValue": values} for at, values in readings],
+            )
+        )
+
+    async def stop_transaction(
+        self,
+        transaction_id: int,
+        meter_stop: int,
+        timestamp: str,
+        *,
+        reason: str | None = None,
+        id_tag: str | None = None,
+        transaction_data: list[dict[str, Any]] | None = None,
+    ) -> Any:
+        return await self.ask(
+            call16.StopTransaction(
+                transaction_id=transaction_id,
+                meter_stop=meter_stop,
+                timestamp=timestamp,
+                reason=Reason(reason) if reason is not None else None,
+                id_tag=id_tag,
+                transaction_data=transaction_data,
             )
         )
 
@@ -114,6 +174,50 @@ class Charger201(Base201):
                 connector_status=ConnectorStatusEnumType(status),
                 evse_id=evse_id,
                 connector_id=connector_id,
+            )
+        )
+
+    async def authorize(self, id_token: str, type: str = "ISO14443") -> Any:
+        return await self.ask(call201.Authorize(id_token={"idToken": id_token, "type": type}))  # type: ignore[arg-type]
+
+    async def event(
+        self,
+        event_type: str,
+        transaction_id: str,
+        seq_no: int,
+        timestamp: str,
+        *,
+        trigger: str = "Authorized",
+        evse: tuple[int, int] | None = None,
+        id_token: str | None = None,
+        charging_state: str | None = None,
+        stopped_reason: str | None = None,
+        remote_start_id: int | None = None,
+        meter_value: list[dict[str, Any]] | None = None,
+        offline: bool | None = None,
+        reservation_id: int | None = None,
+    ) -> Any:
+        """TransactionEvent; meter_value as on the wire (camelCase)."""
+        info: dict[str, Any] = {"transactionId": transaction_id}
+        for key, value in [
+            ("chargingState", charging_state),
+            ("stoppedReason", stopped_reason),
+            ("remoteStartId", remote_start_id),
+        ]:
+            if value is not None:
+                info[key] = value
+        return await self.ask(
+            call201.TransactionEvent(
+                event_type=TransactionEventEnumType(event_type),
+                timestamp=timestamp,
+                trigger_reason=TriggerReasonEnumType(trigger),
+                seq_no=seq_no,
+                transaction_info=info,  # type: ignore[arg-type]
+                meter_value=meter_value,  # type: ignore[arg-type]
+                offline=offline,
+                reservation_id=reservation_id,
+                evse={"id": evse[0], "connectorId": evse[1]} if evse is not None else None,  # type: ignore[arg-type]
+                id_token={"idToken": id_token, "type": "ISO14443"} if id_token is not None else None,  # type: ignore[arg-type]
             )
         )
 
