@@ -43,9 +43,17 @@ class ChargerCommands(Protocol):
     could not be asked (offline, CALLERROR). The hub also bounds every call by its own command timeout, so an
     implementation that never returns is cancelled and reported as TIMEOUT.
 
+    A method may raise `ChargerRefusedError` instead of returning, when the result needs a message for the eMSP.
+
     Tokens arrive exactly as the eMSP sent them: mod_commands says the CPO "SHALL NOT check the validity of
     the Token" of a StartSession or ReserveNow, so `valid` and `whitelist` must not stop the command.
     """
+
+    async def reachable(self, target: ChargerTarget) -> str | None:
+        """None when the charger serving `target` is connected and can be asked; otherwise the reason, for
+        the message of the REJECTED the hub answers at once ("A command for a charger that is offline is
+        answered REJECTED at once")."""
+        ...
 
     async def start_session(
         self, target: ChargerTarget, *, token: Token, authorization_reference: str | None
@@ -97,6 +105,16 @@ class ChargerCommands(Protocol):
     ) -> ChargingProfileResultType:
         """Remove the charging profile set on the Session."""
         ...
+
+
+class ChargerRefusedError(Exception):
+    """A command's outcome that comes with a message for the eMSP (a 1.6 charger cannot take a Token uid
+    longer than 20 characters, the Session no longer runs at the charger, ...)."""
+
+    def __init__(self, result: CommandResultType, message: str) -> None:
+        super().__init__(message)
+        self.result = result
+        self.message = message
 
 
 class StationRefusedError(Exception):

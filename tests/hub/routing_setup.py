@@ -208,6 +208,9 @@ class Charger:
     def __init__(self) -> None:
         self.calls: list[tuple[str, ChargerTarget, dict[str, Any]]] = []
 
+    async def reachable(self, target: ChargerTarget) -> str | None:
+        return None
+
     def _accept(self, name: str, target: ChargerTarget, kwargs: dict[str, Any]) -> CommandResultType:
         self.calls.append((name, target, kwargs))
         return CommandResultType.ACCEPTED

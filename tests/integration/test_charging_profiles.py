@@ -208,6 +208,17 @@ async def test_a_session_of_another_emsp_s_token_is_rejected_but_an_scsp_may_set
     assert envelope(response)["data"]["result"] == "ACCEPTED"
 
 
+async def test_a_profile_for_an_offline_charger_is_rejected_at_once(
+    cpo_hub: Platform, emsp_auth: dict[str, str], inbox: Inbox, charger: FakeCharger
+) -> None:
+    charger.unreachable = "Charge Point CP16 is offline"
+    response = await put_profile(cpo_hub, emsp_auth, "S1", set_body(inbox.url()))
+    assert envelope(response)["data"]["result"] == "REJECTED"
+    await settle(cpo_hub.app)
+    assert charger.calls == []
+    assert inbox.queue.empty()
+
+
 async def test_a_finished_session_is_rejected(
     cpo_hub: Platform, emsp_auth: dict[str, str], inbox: Inbox, charger: FakeCharger
 ) -> None:

@@ -21,7 +21,7 @@ from hub.modules.commands.runner import CommandSettings, runner, start_after_com
 from hub.modules.credentials import module as credentials_module
 from hub.ocpi.enums import Role
 from hub.ocpi.v221.commands import CommandResultType
-from hub.ports import ChargerTarget
+from hub.ports import ChargerRefusedError, ChargerTarget
 from hub.tables import PartnerRecord
 from hub.tables.commands import CommandRecord
 from hub.tables.sessions import SessionRecord
@@ -64,6 +64,10 @@ class FakeCharger:
         self.calls: list[tuple[str, ChargerTarget, dict[str, Any]]] = []
         self.called = asyncio.Event()
         self.cancelled = asyncio.Event()
+        self.unreachable: str | None = None  # the reason reachable() gives, None: connected
+
+    async def reachable(self, target: ChargerTarget) -> str | None:
+        return self.unreachable
 
     async def _answer(self, name: str, target: ChargerTarget, **kwargs: Any) -> Any:
         self.calls.append((name, target, kwargs))
@@ -422,6 +426,46 @@ async def test_a_charger_error_is_failed(
     result = orjson.loads((await inbox.next()).content)
     assert result["result"] == "FAILED"
     assert "websocket" not in json.dumps(result)  # internals stay in our log
+
+
+async def test_a_refusal_with_a_reason_is_the_result_with_that_message(
+    cpo_hub: Platform, emsp_auth: dict[str, str], inbox: Inbox, charger: FakeCharger
+) -> None:
+    charger.answer = ChargerRefusedError(CommandResultType.REJECTED, "idTag too long for this Charge Point")
+    await post_command(cpo_hub, emsp_auth, "START_SESSION", start_session(inbox.url()))
+    assert orjson.loads((await inbox.next()).content) == {
+        "result": "REJECTED",
+        "message": [{"language": "en", "text": "idTag too long for this Charge Point"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("command", "body"),
+    [
+        ("START_SESSION", lambda url: start_session(url)),
+        ("RESERVE_NOW", lambda url: reserve_now(url)),
+        ("UNLOCK_CONNECTOR", lambda url: _unlock(url)),
+    ],
+)
+async def test_a_command_for_an_offline_charger_is_rejected_at_once(
+    cpo_hub: Platform,
+    emsp_auth: dict[str, str],
+    inbox: Inbox,
+    charger: FakeCharger,
+    command: str,
+    body: Any,
+) -> None:
+    charger.unreachable = "Charge Point CP16 is offline"
+    response = await post_command(cpo_hub, emsp_auth, command, body(inbox.url()))
+    assert envelope(response)["data"]["result"] == "REJECTED"
+    assert envelope(response)["data"]["message"] == [
+        {"language": "en", "text": "Charge Point CP16 is offline"}
+    ]
+    await settle(cpo_hub.app)
+    assert charger.calls == []
+    assert inbox.queue.empty()
+    [record] = await records(cpo_hub)
+    assert record.state == "ANSWERED"
 
 
 async def test_a_charger_that_never_answers_is_timeout(

@@ -39,6 +39,7 @@ from hub.modules.commands.service import (
     our_session,
     requester,
     require_capability,
+    require_reachable,
 )
 from hub.modules.local_parties import sender_owners
 from hub.modules.objects import Owner, from_json, key, to_json, validate
@@ -114,7 +115,8 @@ async def _judge(
     evse = location.evse(str(ours.body.get("evse_uid"))) if location is not None else None
     if evse is not None:
         require_capability(evse, Capability.CHARGING_PROFILE_CAPABLE, "charging profiles")
-    if charger_port(state) is None:
+    port = charger_port(state)
+    if port is None:
         raise NotAcceptedError(
             "NOT_SUPPORTED", "This CPO has no connection to Charge Points for charging profiles"
         )
@@ -127,6 +129,8 @@ async def _judge(
         raise NotAcceptedError(
             "TOO_OFTEN", f"Request {waiting.id} for session {session_id} is still in progress"
         )
+    # ChargingProfileResponseType REJECTED, like a command for an offline charger: no result would follow.
+    await require_reachable(port, ours.target())
 
 
 class ResponseUrlOnly(OcpiModel):

@@ -40,7 +40,7 @@ from hub.ocpi.v221.commands import (
 from hub.ocpi.v221.locations import Capability, Status
 from hub.outbox.enqueue import OutboxWriter
 from hub.partners.repository import PartnerRepository
-from hub.ports import ChargerCommands, ChargerTarget
+from hub.ports import ChargerCommands, ChargerRefusedError, ChargerTarget
 from hub.tables import LocationRecord
 from hub.tables.base import utc_now
 from hub.tables.commands import CommandDirection, CommandRecord, CommandState, ReservationRecord
@@ -174,6 +174,17 @@ async def our_session(session: AsyncSession, owners: list[Owner], session_id: st
     )
 
 
+async def require_reachable(port: ChargerCommands, target: ChargerTarget) -> None:
+    """An offline charger is answered REJECTED at once: no result would ever follow."""
+    try:
+        reason = await port.reachable(target)
+    except Exception:
+        log.exception("could not tell whether the charger of %s is reachable", target)
+        reason = "The Charge Point could not be looked up"
+    if reason is not None:
+        raise NotAcceptedError("REJECTED", reason)
+
+
 def english(text: str) -> list[DisplayText]:
     return [DisplayText(language="en", text=text[:512])]
 
@@ -231,6 +242,9 @@ async def _execute(state: State, command_id: int, ask: Ask) -> None:
     except TimeoutError:
         # CommandResultType TIMEOUT: "no response received from the Charge Point in a reasonable time".
         result = CommandResult(result=CommandResultType.TIMEOUT)
+    except ChargerRefusedError as refusal:
+        log.info("command %s: %s (%s)", command_id, refusal.result, refusal.message)
+        result = CommandResult(result=refusal.result, message=english(refusal.message))
     except Exception:
         log.exception("command %s: the charger could not be asked", command_id)
         result = CommandResult(
@@ -251,6 +265,7 @@ class Plan:
     local: Owner
     ask: Ask | None  # None: the result is known without asking a charger
     known_result: CommandResult | None = None
+    target: ChargerTarget | None = None  # the charger that must be reachable for `ask`
 
 
 async def receive(
@@ -277,10 +292,13 @@ async def receive(
     try:
         plan = await _plan(session, who, owners, command_type, request)
         local = plan.local
-        if charger_port(state) is None:
+        port = charger_port(state)
+        if port is None:
             raise NotAcceptedError(
                 "NOT_SUPPORTED", "This CPO has no connection to Charge Points for remote commands"
             )
+        if plan.ask is not None and plan.target is not None:
+            await require_reachable(port, plan.target)
         response = CommandResponse(result=CommandResponseType.ACCEPTED, timeout=timeout)
     except UnknownLocationError as exc:
         # mod_commands_flow, "UNLOCK_CONNECTOR Unknown Location": status_code 2003 with result REJECTED.
@@ -402,7 +420,7 @@ async def _start_session(
     def ask(port: ChargerCommands) -> Awaitable[CommandResultType]:
         return port.start_session(target, token=token, authorization_reference=reference)
 
-    return Plan(local=location.owner, ask=ask)
+    return Plan(local=location.owner, ask=ask, target=target)
 
 
 async def _stop_session(
@@ -419,7 +437,7 @@ async def _stop_session(
     def ask(port: ChargerCommands) -> Awaitable[CommandResultType]:
         return port.stop_session(target, session_id=session_id)
 
-    return Plan(local=ours.owner, ask=ask)
+    return Plan(local=ours.owner, ask=ask, target=target)
 
 
 async def _reserve_now(
@@ -465,7 +483,7 @@ async def _reserve_now(
             authorization_reference=reference,
         )
 
-    return Plan(local=location.owner, ask=ask)
+    return Plan(local=location.owner, ask=ask, target=target)
 
 
 async def _cancel_reservation(
@@ -493,7 +511,7 @@ async def _cancel_reservation(
     def ask(port: ChargerCommands) -> Awaitable[CommandResultType]:
         return port.cancel_reservation(target, reservation_id=reservation_id)
 
-    return Plan(local=local, ask=ask)
+    return Plan(local=local, ask=ask, target=target)
 
 
 async def _unlock_connector(session: AsyncSession, owners: list[Owner], request: UnlockConnector) -> Plan:
@@ -510,4 +528,4 @@ async def _unlock_connector(session: AsyncSession, owners: list[Owner], request:
     def ask(port: ChargerCommands) -> Awaitable[CommandResultType]:
         return port.unlock_connector(target)
 
-    return Plan(local=location.owner, ask=ask)
+    return Plan(local=location.owner, ask=ask, target=target)
