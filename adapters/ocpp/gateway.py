@@ -9,14 +9,16 @@ import logging
 import time
 import uuid
 
+import websockets
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from adapters.ocpp.bridge import Bridge, UpstreamUnavailableError, connect_upstream
 from adapters.ocpp.charge_point import StationChargePoint
 from adapters.ocpp.connection import WebSocketConnection
 from adapters.ocpp.handshake import OCPP16, basic_password, choose_subprotocol
 from adapters.ocpp.link import StationLink
-from adapters.ocpp.metrics import CONNECTIONS
+from adapters.ocpp.metrics import BRIDGED, CONNECTIONS
 from adapters.ocpp.v16 import ChargePoint16
 from adapters.ocpp.v201 import ChargePoint201
 from hub.ports import HubPort, StationAdmission, StationAuthError, StationRefusedError
@@ -71,6 +73,11 @@ class OcppGateway:
 
     async def _run(self, websocket: WebSocket, admission: StationAdmission, protocol: str) -> None:
         station_id = admission.station_id
+        upstream: websockets.ClientConnection | None = None
+        if admission.upstream_url is not None:
+            upstream = await self._upstream(websocket, admission, protocol)
+            if upstream is None:
+                return
         link = StationLink(
             websocket,
             admission,
@@ -81,10 +88,26 @@ class OcppGateway:
         )
         connection = WebSocketConnection(websocket, max_frame=self.settings.max_frame, heard=link.heard)
         cls: type[StationChargePoint] = ChargePoint16 if protocol == OCPP16 else ChargePoint201
-        link.charge_point = cls(link, connection, response_timeout=self.settings.response_timeout)
+        bridge = None
+        if upstream is not None:
+            bridge = Bridge(
+                connection,
+                upstream,
+                station_id=station_id,
+                protocol=protocol,
+                port=self.port,
+                response_timeout=self.settings.response_timeout,
+            )
+        link.charge_point = cls(
+            link,
+            connection if bridge is None else bridge.connection,
+            response_timeout=self.settings.response_timeout,
+        )
         previous = self.links.get(station_id)
         self.links[station_id] = link
         CONNECTIONS.labels(protocol=protocol).inc()
+        if bridge is not None:
+            BRIDGED.labels(protocol=protocol).inc()
         try:
             await self.port.station_connected(station_id, connection_id=link.connection_id, protocol=protocol)
             await websocket.accept(subprotocol=protocol)
@@ -94,13 +117,19 @@ class OcppGateway:
                 await _close(previous.websocket)
             logger.info("station %s connected with %s", station_id, protocol)
             link.spawn(link.initial_statuses())
-            await link.charge_point.start()  # type: ignore[no-untyped-call]
+            if bridge is not None:
+                await bridge.run(link.charge_point)
+            else:
+                await link.charge_point.start()  # type: ignore[no-untyped-call]
         except WebSocketDisconnect as exc:
             logger.info("station %s disconnected (%s)", station_id, exc.code)
         except Exception:
             logger.exception("station %s: connection failed", station_id)
         finally:
             CONNECTIONS.labels(protocol=protocol).dec()
+            if bridge is not None:
+                BRIDGED.labels(protocol=protocol).dec()
+                await bridge.close()
             await link.stop()
             if self.links.get(station_id) is link:
                 del self.links[station_id]
@@ -109,6 +138,31 @@ class OcppGateway:
             except Exception:
                 logger.exception("station %s: disconnect not recorded", station_id)
             await _close(websocket)
+
+    async def _upstream(
+        self, websocket: WebSocket, admission: StationAdmission, protocol: str
+    ) -> websockets.ClientConnection | None:
+        """Bridge mode: the station's connection to its CSMS, opened before the station's upgrade is accepted;
+        when it cannot be opened the upgrade is refused (502), so that the station retries as it would."""
+        assert admission.upstream_url is not None
+        try:
+            upstream = await connect_upstream(
+                admission.upstream_url,
+                admission.station_id,
+                protocol=protocol,
+                authorization=websocket.headers.get("authorization"),
+                settings=self.settings,
+            )
+        except UpstreamUnavailableError as exc:
+            logger.warning(
+                "station %s refused: its upstream CSMS is unavailable: %s", admission.station_id, exc
+            )
+            await _deny(websocket, 502)
+            return None
+        logger.info(
+            "station %s bridged to its upstream CSMS %s", admission.station_id, admission.upstream_url
+        )
+        return upstream
 
     async def watch(self) -> None:
         """Mark stations that said nothing for the silence window, and let the hub do its periodic work."""

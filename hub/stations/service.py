@@ -100,7 +100,13 @@ class StationHub:
                 logger.warning(
                     "station %s registered automatically: map it with `ocpi-hub import stations`", station_id
                 )
-                return StationAdmission(station_id, self.ocpp.heartbeat_interval, (), auto_registered=True)
+                return StationAdmission(
+                    station_id,
+                    self.ocpp.heartbeat_interval,
+                    (),
+                    auto_registered=True,
+                    upstream_url=self.ocpp.upstream_url,
+                )
         if station.password_hash is not None:
             if password is None:
                 raise StationAuthError(f"station {station_id} must send its password (HTTP Basic)")
@@ -112,6 +118,7 @@ class StationHub:
             self.ocpp.heartbeat_interval,
             connector_addresses(station.connectors),
             auto_registered=station.auto_registered,
+            upstream_url=station.upstream_url or self.ocpp.upstream_url,
         )
 
     async def _register(self, session: AsyncSession, station_id: str) -> None:

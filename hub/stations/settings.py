@@ -43,6 +43,15 @@ class OcppSettings(BaseSettings):
     watch_interval: float = Field(
         default=1.0, gt=0, description="seconds between the checks for silent stations"
     )
+    upstream_url: str | None = Field(
+        default=None,
+        pattern=r"^wss?://[^/]+",
+        description="bridge mode for every station without its own `upstream_url`: the existing CSMS's OCPP "
+        "websocket URL (ws:// or wss://); each station's connection is relayed to this URL + /<station id>",
+    )
+    upstream_open_timeout: float = Field(
+        default=10.0, gt=0, description="seconds to open a station's connection to its upstream CSMS"
+    )
 
     @property
     def silence(self) -> float:
