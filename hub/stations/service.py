@@ -84,7 +84,7 @@ class StationHub:
         self.passwords = PasswordChecker()
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._lock_keys: dict[str, str] = {}
-        self.charging = ChargingHub(sessionmaker, settings, client)
+        self.charging = ChargingHub(sessionmaker, settings, client, ocpp=ocpp)
 
     # -- admission -----------------------------------------------------------------------------------------
 

@@ -40,6 +40,12 @@ class OcppSettings(BaseSettings):
     response_timeout: float = Field(
         default=30.0, gt=0, description="seconds a station has to answer one of our OCPP calls"
     )
+    authorize_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds a real-time authorization with the eMSP may take before the pushed Token decides "
+        "(stations time out Authorize within seconds)",
+    )
     watch_interval: float = Field(
         default=1.0, gt=0, description="seconds between the checks for silent stations"
     )
