@@ -93,10 +93,14 @@ def _kwh(value: Any) -> str:
 def _money(cost: Any, currency: str) -> str:
     if not isinstance(cost, dict):
         return "?"
-    excl = cost.get("excl_vat", "nan")
-    incl = cost.get("incl_vat")
-    text = f"{float(excl):.2f} {currency} excl. VAT"
-    return text + (f", {float(incl):.2f} {currency} incl. VAT" if incl is not None else "")
+    text = f"{cost.get('excl_vat')} {currency} excl. VAT"
+    return text + (f", {cost['incl_vat']} {currency} incl. VAT" if cost.get("incl_vat") is not None else "")
+
+
+def _hours(value: Any) -> str:
+    if not isinstance(value, int | float | str):
+        return "? h"
+    return f"{value} h ({round(float(value) * 3600)} s)"
 
 
 def describe(push: Push) -> str:
@@ -127,11 +131,10 @@ def describe(push: Push) -> str:
         return f"Session {where} {push.method}: {', '.join(fields) or 'last_updated'}"
     if push.module == "cdrs":
         currency = str(body.get("currency", ""))
-        time = body.get("total_time")
+        tariffs = ", ".join(str(t.get("id")) for t in body.get("tariffs", []) if isinstance(t, dict))
         return (
-            f"CDR {body.get('id')}: {_kwh(body.get('total_energy'))}, "
-            f"{float(time) if time is not None else '?'} h, "
-            f"total_cost {_money(body.get('total_cost'), currency)} "
+            f"CDR {body.get('id')}: {_kwh(body.get('total_energy'))}, {_hours(body.get('total_time'))}, "
+            f"total_cost {_money(body.get('total_cost'), currency)}, tariff {tariffs or 'none'} "
             f"(at {body.get('cdr_location', {}).get('id')}, token {body.get('cdr_token', {}).get('uid')})"
         )
     return f"{push.module} {push.method} {where}"
