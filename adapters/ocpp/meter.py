@@ -2,7 +2,7 @@
 OCPP 2.0.1 MeterValueType / SampledValueType / UnitOfMeasureType; ocpp-notes §3.3). Pure translation.
 
 Payloads arrive as the `ocpp` library hands them to handlers: nested dicts with snake_case keys. One reading
-per meterValue entry; per quantity:
+per meterValue entry that has any of these quantities (an entry of voltages only tells a Session nothing):
 
 * energy_wh: Energy.Active.Import.Register without phase, else the sum of the phases L1, L2, L3 (L-N);
 * power_w: Power.Active.Import, by the same rule;
@@ -89,7 +89,9 @@ def _readings(
         raw = entry.get("sampled_value")
         sampled = [s for s in raw if isinstance(s, Mapping)] if isinstance(raw, list) else []
         context = _text(sampled[0].get("context")) if sampled else None
-        readings.append(reading(timestamp, list(samples_of(sampled)), context))
+        found = reading(timestamp, list(samples_of(sampled)), context)
+        if any(q is not None for q in (found.energy_wh, found.power_w, found.current_a, found.soc)):
+            readings.append(found)
     return tuple(readings)
 
 

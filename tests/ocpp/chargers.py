@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,8 +30,40 @@ from websockets.typing import Subprotocol
 
 from adapters.ocpp.routing import after, on
 
+HANG = "hang"  # a command answer: never answer (the read loop waits with it)
 
-class Charger16(Base16):
+
+class Commanded:
+    """Command handling both versions share: every CALL received, as on the wire (camelCase), and the
+    answer to give per action: a status, an OCPPError to answer with a CALLERROR, or HANG."""
+
+    def _init_commands(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.answers: dict[str, Any] = {}
+        # GetCompositeSchedule: the CALLRESULT fields besides status (snake_case, nested objects as dicts).
+        self.composite: dict[str, Any] = {}
+        self.hanging = asyncio.Event()
+
+    async def route_message(self, raw_msg: str) -> None:
+        frame = json.loads(raw_msg)
+        if isinstance(frame, list) and frame and frame[0] == 2:
+            self.received.append((frame[2], frame[3]))
+        await super().route_message(raw_msg)  # type: ignore[misc]
+
+    def payloads(self, action: str) -> list[dict[str, Any]]:
+        return [payload for name, payload in self.received if name == action]
+
+    async def answer(self, action: str, default: str) -> Any:
+        answer = self.answers.get(action, default)
+        if isinstance(answer, Exception):
+            raise answer
+        if answer == HANG:
+            self.hanging.set()
+            await asyncio.Event().wait()
+        return answer
+
+
+class Charger16(Commanded, Base16):
     """A 1.6 Charge Point; `statuses` (connectorId -> ChargePointStatus) is what it reports when triggered."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -39,6 +72,40 @@ class Charger16(Base16):
         self.triggers: list[Any] = []
         self.answered = 0
         self.triggered = asyncio.Event()
+        self._init_commands()
+
+    @on("RemoteStartTransaction")
+    async def on_remote_start(self, **kwargs: Any) -> result16.RemoteStartTransaction:
+        return result16.RemoteStartTransaction(status=await self.answer("RemoteStartTransaction", "Accepted"))
+
+    @on("RemoteStopTransaction")
+    async def on_remote_stop(self, **kwargs: Any) -> result16.RemoteStopTransaction:
+        return result16.RemoteStopTransaction(status=await self.answer("RemoteStopTransaction", "Accepted"))
+
+    @on("ReserveNow")
+    async def on_reserve_now(self, **kwargs: Any) -> result16.ReserveNow:
+        return result16.ReserveNow(status=await self.answer("ReserveNow", "Accepted"))
+
+    @on("CancelReservation")
+    async def on_cancel_reservation(self, **kwargs: Any) -> result16.CancelReservation:
+        return result16.CancelReservation(status=await self.answer("CancelReservation", "Accepted"))
+
+    @on("UnlockConnector")
+    async def on_unlock_connector(self, **kwargs: Any) -> result16.UnlockConnector:
+        return result16.UnlockConnector(status=await self.answer("UnlockConnector", "Unlocked"))
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(self, **kwargs: Any) -> result16.SetChargingProfile:
+        return result16.SetChargingProfile(status=await self.answer("SetChargingProfile", "Accepted"))
+
+    @on("GetCompositeSchedule")
+    async def on_get_composite_schedule(self, **kwargs: Any) -> result16.GetCompositeSchedule:
+        status = await self.answer("GetCompositeSchedule", "Accepted")
+        return result16.GetCompositeSchedule(status=status, **self.composite)
+
+    @on("ClearChargingProfile")
+    async def on_clear_charging_profile(self, **kwargs: Any) -> result16.ClearChargingProfile:
+        return result16.ClearChargingProfile(status=await self.answer("ClearChargingProfile", "Accepted"))
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message: str, **kwargs: Any) -> result16.TriggerMessage:
@@ -128,7 +195,7 @@ class Charger16(Base16):
         )
 
 
-class Charger201(Base201):
+class Charger201(Commanded, Base201):
     """A 2.0.1 Charging Station; `statuses` ((evseId, connectorId) -> ConnectorStatus) answers triggers."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -137,6 +204,43 @@ class Charger201(Base201):
         self.triggers: list[Any] = []
         self.answered = 0
         self.triggered = asyncio.Event()
+        self._init_commands()
+
+    @on("RequestStartTransaction")
+    async def on_request_start(self, **kwargs: Any) -> result201.RequestStartTransaction:
+        status = await self.answer("RequestStartTransaction", "Accepted")
+        return result201.RequestStartTransaction(status=status)
+
+    @on("RequestStopTransaction")
+    async def on_request_stop(self, **kwargs: Any) -> result201.RequestStopTransaction:
+        return result201.RequestStopTransaction(
+            status=await self.answer("RequestStopTransaction", "Accepted")
+        )
+
+    @on("ReserveNow")
+    async def on_reserve_now(self, **kwargs: Any) -> result201.ReserveNow:
+        return result201.ReserveNow(status=await self.answer("ReserveNow", "Accepted"))
+
+    @on("CancelReservation")
+    async def on_cancel_reservation(self, **kwargs: Any) -> result201.CancelReservation:
+        return result201.CancelReservation(status=await self.answer("CancelReservation", "Accepted"))
+
+    @on("UnlockConnector")
+    async def on_unlock_connector(self, **kwargs: Any) -> result201.UnlockConnector:
+        return result201.UnlockConnector(status=await self.answer("UnlockConnector", "Unlocked"))
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(self, **kwargs: Any) -> result201.SetChargingProfile:
+        return result201.SetChargingProfile(status=await self.answer("SetChargingProfile", "Accepted"))
+
+    @on("GetCompositeSchedule")
+    async def on_get_composite_schedule(self, **kwargs: Any) -> result201.GetCompositeSchedule:
+        status = await self.answer("GetCompositeSchedule", "Accepted")
+        return result201.GetCompositeSchedule(status=status, **self.composite)
+
+    @on("ClearChargingProfile")
+    async def on_clear_charging_profile(self, **kwargs: Any) -> result201.ClearChargingProfile:
+        return result201.ClearChargingProfile(status=await self.answer("ClearChargingProfile", "Accepted"))
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message: str, **kwargs: Any) -> result201.TriggerMessage:
@@ -188,7 +292,7 @@ class Charger201(Base201):
         timestamp: str,
         *,
         trigger: str = "Authorized",
-        evse: tuple[int, int] | None = None,
+        evse: tuple[int, int | None] | None = None,
         id_token: str | None = None,
         charging_state: str | None = None,
         stopped_reason: str | None = None,
@@ -216,10 +320,16 @@ class Charger201(Base201):
                 meter_value=meter_value,  # type: ignore[arg-type]
                 offline=offline,
                 reservation_id=reservation_id,
-                evse={"id": evse[0], "connectorId": evse[1]} if evse is not None else None,  # type: ignore[arg-type]
+                evse=_evse(evse),  # type: ignore[arg-type]
                 id_token={"idToken": id_token, "type": "ISO14443"} if id_token is not None else None,  # type: ignore[arg-type]
             )
         )
+
+
+def _evse(evse: tuple[int, int | None] | None) -> dict[str, int] | None:
+    if evse is None:
+        return None
+    return {"id": evse[0]} if evse[1] is None else {"id": evse[0], "connectorId": evse[1]}
 
 
 async def wait_triggers(charger: Charger16 | Charger201, count: int, within: float = 5.0) -> None:

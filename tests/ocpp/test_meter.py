@@ -118,8 +118,8 @@ def test_1_6_current_is_the_highest_phase() -> None:
 def test_1_6_energy_counts_only_at_the_outlet() -> None:
     reading = one_16({"value": "90000", "location": "Inlet"}, {"value": "1500", "location": "Outlet"})
     assert reading.energy_wh == Decimal(1500)
-    assert one_16({"value": "90000", "location": "Inlet"}).energy_wh is None
-    assert one_16({"value": "16", "measurand": "Current.Import", "location": "Cable"}).current_a is None
+    assert readings_16([entry({"value": "90000", "location": "Inlet"})]) == ()
+    assert readings_16([entry({"value": "16", "measurand": "Current.Import", "location": "Cable"})]) == ()
 
 
 def test_1_6_signed_data_unparsable_values_and_wrong_units_are_skipped(
@@ -144,6 +144,14 @@ def test_1_6_entries_with_an_unreadable_timestamp_are_skipped(caplog: pytest.Log
     assert [r.energy_wh for r in readings] == [Decimal(2)]
     assert "unreadable timestamp 'yesterday'" in caplog.text
     assert readings_16(None) == ()
+
+
+def test_entries_without_any_quantity_give_no_reading() -> None:
+    voltage = {"value": "230", "measurand": "Voltage", "unit": "V"}
+    assert readings_16([entry(voltage), entry({"value": "x"}), entry()]) == ()
+    assert readings_201([entry({**voltage, "value": 230}), entry({"value": 1})]) == (
+        MeterReading(WHEN, energy_wh=Decimal(1), context="Sample.Periodic"),
+    )
 
 
 # -- 2.0.1 ---------------------------------------------------------------------------------------------------

@@ -108,6 +108,9 @@ async def test_1_6_a_whole_transaction(hub: tuple[Gateway, Recorder]) -> None:
         assert started.id_tag_info == {"status": "Accepted"}
         await cp.meter(2, 101, (wire(1), [sampled("1600")]), (wire(2), [sampled("1.75", unit="kWh")]))
         await cp.meter(2, None, (wire(3), [sampled("7.2", measurand="Power.Active.Import", unit="kW")]))
+        # The main meter (connector 0) and a MeterValues with nothing readable are no transaction's.
+        await cp.meter(0, None, (wire(4), [sampled("99000")]))
+        await cp.meter(2, 101, (wire(4), [sampled("lots")]))
         stopped = await cp.stop_transaction(
             101,
             2100,
@@ -365,8 +368,8 @@ async def test_2_0_1_a_whole_transaction(hub: tuple[Gateway, Recorder]) -> None:
             ],
         )
         assert ended.id_token_info is None
-        # Another transaction names its EVSE in its first event only.
-        await cp.event("Started", "TX-10", 0, wire(40), trigger="CablePluggedIn", evse=(2, 1))
+        # Another transaction names its EVSE, without a connector, in its first event only.
+        await cp.event("Started", "TX-10", 0, wire(40), trigger="CablePluggedIn", evse=(2, None))
         await cp.event(
             "Updated", "TX-10", 1, wire(41), trigger="ChargingStateChanged", charging_state="Charging"
         )
@@ -442,7 +445,6 @@ async def test_2_0_1_a_whole_transaction(hub: tuple[Gateway, Recorder]) -> None:
             transaction_id="TX-10",
             seq_no=0,
             evse=2,
-            connector=1,
             trigger="CablePluggedIn",
         ),
         TransactionReport(
@@ -451,7 +453,6 @@ async def test_2_0_1_a_whole_transaction(hub: tuple[Gateway, Recorder]) -> None:
             transaction_id="TX-10",
             seq_no=1,
             evse=2,
-            connector=1,
             charging_state=ChargingState.CHARGING,
             trigger="ChargingStateChanged",
         ),
