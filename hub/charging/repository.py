@@ -68,6 +68,21 @@ class ChargingRepository:
         )
         return {int(evse) for evse in (await self.session.exec(statement)).all() if evse is not None}
 
+    async def last_ends(self, station_id: str) -> dict[int, datetime]:
+        """When the last transaction of each OCPP evse ended, for the evses with no open transaction."""
+        statement = (
+            select(col(TransactionRecord.evse), func.max(col(TransactionRecord.ended_at)))
+            .where(col(TransactionRecord.station_id) == station_id, col(TransactionRecord.evse).is_not(None))
+            .group_by(col(TransactionRecord.evse))
+        )
+        rows = (await self.session.exec(statement)).all()
+        open_evses = await self.open_evses(station_id)
+        return {
+            int(evse): ended
+            for evse, ended in rows
+            if evse is not None and ended is not None and int(evse) not in open_evses
+        }
+
     async def by_session_id(self, session_id: str) -> TransactionRecord | None:
         statement = (
             select(TransactionRecord)

@@ -288,6 +288,8 @@ class ChargingHub:
             if (
                 report.transaction_id is None
                 or report.evse is None
+                # 1.6 (no seqNo): a transactionId we never gave or saw is not ours to guess at.
+                or report.seq_no is None
                 or station.protocol == "ocpp1.6"
                 or (report.kind == TransactionEventKind.ENDED and begin is None)
             ):

@@ -1,6 +1,6 @@
 """The hub's charging side driven directly (no websockets): StationHub and ChargingHub on a migrated database
-with LOC1 (1.6 station CP16, Tariff T1 on every Connector), LOC2 (2.0.1 station CP201, no Tariff), a clock the
-test moves, and a fake eMSP DE*MSP that receives the pushes and answers real-time authorizations."""
+with LOC1 (1.6 station CP16) and LOC2 (2.0.1 station CP201), Tariff T1 on every Connector of both, LOC3 (station
+CP-FREE, no Tariff), a clock the test moves, and a fake eMSP DE*MSP that receives the pushes and answers real-time authorizations."""
 
 from __future__ import annotations
 
@@ -60,6 +60,11 @@ STATIONS: list[dict[str, Any]] = [
             {"evse": 1, "connector": 2, "evse_uid": "LOC2-1", "connector_id": "2"},
             {"evse": 2, "connector": 1, "evse_uid": "LOC2-2", "connector_id": "1"},
         ],
+    },
+    {
+        "station_id": "CP-FREE",
+        "location_id": "LOC3",
+        "connectors": [{"evse": 1, "connector": 1, "evse_uid": "LOC3-1", "connector_id": "1"}],
     },
 ]
 
@@ -242,7 +247,8 @@ class Rig:
 async def rig(hub: PushHub, fakes: Fakes) -> Rig:  # noqa: F811
     await hub.put_tariff("T1", elements=TARIFF_ELEMENTS)
     await hub.admin("PUT", "locations/NL/GWY/LOC1", make_location("LOC1", connectors=1, tariff_ids=["T1"]))
-    await hub.admin("PUT", "locations/NL/GWY/LOC2", make_location("LOC2"))
+    await hub.admin("PUT", "locations/NL/GWY/LOC2", make_location("LOC2", tariff_ids=["T1"]))
+    await hub.admin("PUT", "locations/NL/GWY/LOC3", make_location("LOC3", evses=1, connectors=1))
     report = await import_stations(hub.app.state.sessionmaker, hub.settings, STATIONS)
     assert report.created == len(STATIONS), report
     emsp = Emsp("emsp")
