@@ -131,12 +131,15 @@ class Charger16(Commanded, Base16):
     async def heartbeat(self) -> Any:
         return await self.ask(call16.Heartbeat())
 
-    async def status(self, connector_id: int, status: str, error_code: str = "NoError") -> Any:
+    async def status(
+        self, connector_id: int, status: str, error_code: str = "NoError", *, timestamp: str | None = None
+    ) -> Any:
         return await self.ask(
             call16.StatusNotification(
                 connector_id=connector_id,
                 error_code=ChargePointErrorCode(error_code),
                 status=ChargePointStatus(status),
+                timestamp=timestamp,
             )
         )
 
