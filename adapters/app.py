@@ -20,6 +20,7 @@ from hub.admin import health
 from hub.config import Settings
 from hub.db import create_engine, create_sessionmaker
 from hub.main import create_app
+from hub.partners.client import PartnerClient
 from hub.signals import ChangeSignal
 from hub.stations.settings import OcppSettings
 
@@ -43,12 +44,15 @@ def create_ocpp_gateway(
     worker (`ocpi-hub serve` or `ocpi-hub worker`), which finds them in the outbox."""
     settings = settings or Settings()
     engine = create_engine(settings.database_url)
+    # Station tokens are authorized in real time with the eMSPs from this process too.
+    http = httpx.AsyncClient(headers={"User-Agent": f"ocpi-hub/{__version__}"})
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await http.aclose()
             await engine.dispose()
 
     app = FastAPI(title="ocpi-hub OCPP gateway", version=__version__, lifespan=lifespan)
@@ -56,6 +60,7 @@ def create_ocpp_gateway(
     app.state.engine = engine
     app.state.signal = ChangeSignal()
     app.state.sessionmaker = create_sessionmaker(engine, app.state.signal)
+    app.state.partner_client = PartnerClient(http, timeout=settings.partner_timeout)
     app.include_router(health.router)
 
     @app.get("/metrics", include_in_schema=False)

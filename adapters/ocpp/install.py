@@ -33,7 +33,10 @@ async def ocpp_endpoint(websocket: WebSocket, station_id: str) -> None:
 
 def install_ocpp(app: FastAPI, ocpp: OcppSettings) -> OcppGateway:
     settings: Settings = app.state.settings
-    hub = StationHub(app.state.sessionmaker, settings, ocpp)
+    # Real-time authorization of station tokens needs the app's partner client (None: pushed Tokens only).
+    hub = StationHub(
+        app.state.sessionmaker, settings, ocpp, client=getattr(app.state, "partner_client", None)
+    )
     gateway = OcppGateway(hub, ocpp)
     app.state.ocpp_settings = ocpp
     app.state.station_hub = hub

@@ -47,6 +47,8 @@ class StationLink:
         self._first = asyncio.Event()
         self._state = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Set when the websocket is gone: a call waiting for the station's answer ends at once.
+        self.closed = asyncio.Event()
         self.charge_point: StationChargePoint | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
@@ -61,6 +63,7 @@ class StationLink:
             logger.error("station %s: background work failed", self.station_id, exc_info=task.exception())
 
     async def stop(self) -> None:
+        self.closed.set()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

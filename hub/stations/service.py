@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.charging.repository import ChargingRepository
 from hub.charging.service import ChargingHub
 from hub.config import Settings
 from hub.db import SessionMaker
@@ -38,6 +39,7 @@ from hub.ports import (
     RunningTransaction,
     StationAdmission,
     StationAuthError,
+    TransactionEventKind,
     TransactionOutcome,
     TransactionReport,
     UnknownStationError,
@@ -47,7 +49,7 @@ from hub.stations import metrics
 from hub.stations.passwords import PasswordChecker
 from hub.stations.repository import StationRepository, connector_addresses
 from hub.stations.settings import OcppSettings
-from hub.stations.status import LIFECYCLE, STATION, address, evse_status
+from hub.stations.status import LIFECYCLE, OCCUPIED, STATION, address, evse_status, reported_status
 from hub.tables import LocationRecord
 from hub.tables.stations import ConnectionState, StationRecord
 
@@ -282,12 +284,13 @@ class StationHub:
         except ObjectNotFoundError:
             logger.warning("station %s: Location %s is gone", station.station_id, station.location_id)
             return
+        occupied = any(report.get("ocpp") == OCCUPIED for report in station.statuses.values())
+        ended = await ChargingRepository(session).last_ends(station.station_id) if occupied else {}
         reported: dict[str, list[Status | None]] = {}
         for connector in station.connectors:
             slot = address(int(connector["evse"]), int(connector.get("connector", 1)))
-            status = station.statuses.get(slot)
             reported.setdefault(connector["evse_uid"], []).append(
-                Status(status["status"]) if status is not None else None
+                reported_status(station.statuses.get(slot), ended.get(int(connector["evse"])))
             )
         station_level = station.statuses.get(STATION)
         station_status = Status(station_level["status"]) if station_level is not None else None
@@ -320,7 +323,17 @@ class StationHub:
         return await self.charging.authorize(station_id, token, evse=evse)
 
     async def transaction_event(self, station_id: str, report: TransactionReport) -> TransactionOutcome:
-        return await self.charging.transaction_event(station_id, report)
+        outcome = await self.charging.transaction_event(station_id, report)
+        if report.kind != TransactionEventKind.UPDATED:
+            await self.refresh_statuses(station_id)
+        return outcome
+
+    async def refresh_statuses(self, station_id: str) -> None:
+        """A transaction started or ended: an EVSE still Occupied after its transaction ended is BLOCKED."""
+        async with self._station(station_id, connection_change=False) as (session, station):
+            if station is None or not any(r.get("ocpp") == OCCUPIED for r in station.statuses.values()):
+                return
+            await self._apply(session, station)
 
     async def locate(self, target: ChargerTarget) -> ChargerAddress | None:
         return await self.charging.locate(target)
