@@ -1,5 +1,6 @@
 """The hub with the internal CSMS event API switched on, seeded with Locations LOC1 (two EVSEs, for the
-1.6-style station CSMS-16) and LOC2 (for the 2.0.1-style station CSMS-201), reached in process."""
+1.6-style station CSMS-16) and LOC2 (for the 2.0.1-style station CSMS-201), every Connector priced by Tariff
+T1, and Token CARD1 of our own eMSP NL*MSP; reached in process."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from hub.ocpi.enums import Role
 from hub.operator.imports import ImportKind, import_objects
 from hub.stations.imports import import_stations
 from tests.conftest import ADMIN_TOKEN, make_settings
-from tests.fixtures_locations import make_location
+from tests.fixtures_locations import energy_element, make_location, make_tariff
 
 TOKEN = "csms-token-1"
 OTHER_TOKEN = "csms-token-2"
@@ -45,6 +46,25 @@ STATIONS: list[dict[str, Any]] = [
         ],
     },
 ]
+# 0.30 EUR/kWh and 2.00 EUR per hour of parking.
+TARIFF = make_tariff(
+    "T1",
+    elements=[
+        energy_element(0.30, vat=20.0),
+        {"price_components": [{"type": "PARKING_TIME", "price": 2.0, "vat": 20.0, "step_size": 1}]},
+    ],
+)
+CARD = {
+    "country_code": "NL",
+    "party_id": "MSP",
+    "uid": "CARD1",
+    "type": "RFID",
+    "contract_id": "NL-MSP-CARD1",
+    "issuer": "Gateway eMSP",
+    "valid": True,
+    "whitelist": "ALLOWED",
+    "last_updated": "2026-01-01T00:00:00Z",
+}
 _ids = itertools.count(1)
 
 
@@ -75,6 +95,14 @@ class Internal:
         assert response.status_code == 200, response.text
         return response.json()
 
+    async def session(self, session_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = (await self.admin(f"sessions/NL/GWY/{session_id}"))["data"]
+        return body
+
+    async def cdr(self, cdr_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = (await self.admin(f"cdrs/NL/GWY/{cdr_id}"))["data"]
+        return body
+
     async def evse_status(self, location_id: str, evse_uid: str) -> str:
         location = (await self.admin(f"locations/NL/GWY/{location_id}"))["data"]
         return next(str(e["status"]) for e in location["evses"] if e["uid"] == evse_uid)
@@ -85,17 +113,20 @@ MakeInternal = Callable[..., Awaitable[Internal]]
 
 @pytest.fixture
 async def make_internal(database_url: str) -> AsyncIterator[MakeInternal]:
+    """Makes hubs on `database_url`, or on `database` when given."""
     made: list[Internal] = []
 
-    async def make(tokens: tuple[str, ...] = (TOKEN, OTHER_TOKEN)) -> Internal:
-        settings = make_settings(database_url, "hub.test", PARTIES).model_copy(
+    async def make(tokens: tuple[str, ...] = (TOKEN, OTHER_TOKEN), database: str | None = None) -> Internal:
+        settings = make_settings(database or database_url, "hub.test", PARTIES).model_copy(
             update={"internal_tokens": tuple(SecretStr(t) for t in tokens), "push_worker": False}
         )
         app = create_app(settings)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.base_url)
         sessionmaker = app.state.sessionmaker
-        locations = [make_location(location_id) for location_id in ("LOC1", "LOC2")]
+        locations = [make_location(location_id, tariff_ids=["T1"]) for location_id in ("LOC1", "LOC2")]
+        assert (await import_objects(sessionmaker, settings, ImportKind.TARIFFS, [TARIFF])).written
         assert (await import_objects(sessionmaker, settings, ImportKind.LOCATIONS, locations)).written
+        assert (await import_objects(sessionmaker, settings, ImportKind.TOKENS, [CARD])).written
         assert (await import_stations(sessionmaker, settings, STATIONS)).written
         internal = Internal(app, client, settings)
         made.append(internal)
