@@ -171,12 +171,20 @@ class ObjectRepository(Generic[R]):
         table = self.record
         if not owners:
             return 0, []
-        conditions: list[ColumnElement[bool]] = [
-            col(table.partner_id).is_(None),
-            tuple_(col(table.country_code), col(table.party_id)).in_(
-                [(o.country_code, o.party_id) for o in owners]
-            ),
-        ]
+        conditions: list[ColumnElement[bool]] = [col(table.partner_id).is_(None)]
+        if len(owners) == 1:
+            # Equality lets the page index (partner_id, country_code, party_id, last_updated, id) both filter
+            # and order; a tuple IN makes SQLite read every row's owner from the table.
+            conditions += [
+                col(table.country_code) == owners[0].country_code,
+                col(table.party_id) == owners[0].party_id,
+            ]
+        else:
+            conditions.append(
+                tuple_(col(table.country_code), col(table.party_id)).in_(
+                    [(o.country_code, o.party_id) for o in owners]
+                )
+            )
         if page.date_from is not None:
             conditions.append(col(table.last_updated) >= page.date_from)
         if page.date_to is not None:

@@ -32,7 +32,7 @@ class LocationRecord(OwnedObject, table=True):
     __tablename__ = "location"
     __table_args__ = (
         UniqueConstraint("country_code", "party_id", "object_key"),
-        Index("ix_location_page", "partner_id", "last_updated", "id"),
+        Index("ix_location_page", "partner_id", "country_code", "party_id", "last_updated", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
@@ -44,7 +44,7 @@ class TariffRecord(OwnedObject, table=True):
     __tablename__ = "tariff"
     __table_args__ = (
         UniqueConstraint("country_code", "party_id", "object_key"),
-        Index("ix_tariff_page", "partner_id", "last_updated", "id"),
+        Index("ix_tariff_page", "partner_id", "country_code", "party_id", "last_updated", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))

@@ -15,7 +15,7 @@ class TokenRecord(OwnedObject, table=True):
     __tablename__ = "token"
     __table_args__ = (
         UniqueConstraint("country_code", "party_id", "object_key"),
-        Index("ix_token_page", "partner_id", "last_updated", "id"),
+        Index("ix_token_page", "partner_id", "country_code", "party_id", "last_updated", "id"),
         # A charger presents only uid and type: the CPO-side lookup does not know the owner.
         Index("ix_token_object_key", "object_key"),
     )
