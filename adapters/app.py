@@ -14,6 +14,7 @@ import httpx
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from adapters.ocpp.commands import OcppChargerCommands
 from adapters.ocpp.install import install_ocpp
 from hub import __version__
 from hub.admin import health
@@ -31,9 +32,12 @@ def create_gateway(
     ocpp_settings: OcppSettings | None = None,
     partner_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """The hub (`hub.main.create_app`) with the OCPP endpoint `/ocpp/{station_id}`."""
+    """The hub (`hub.main.create_app`) with the OCPP endpoint `/ocpp/{station_id}`, whose chargers answer
+    the hub's commands and charging profile requests."""
     app = create_app(settings, partner_transport=partner_transport)
-    install_ocpp(app, ocpp_settings or OcppSettings())
+    gateway = install_ocpp(app, ocpp_settings or OcppSettings())
+    # Commands and charging profiles reach the stations connected to this process.
+    app.state.charger_commands = OcppChargerCommands(gateway, app.state.station_hub)
     return app
 
 
