@@ -623,9 +623,11 @@ async def fakes() -> AsyncIterator[Fakes]:
     await started.close()
 
 
-async def test_an_emsp_start_session_reaches_the_1_6_charger_and_its_result_the_response_url(
-    hub: Gateway, lookups: Lookups, fakes: Fakes
+async def test_an_emsp_s_commands_reach_the_1_6_charger_and_their_results_the_response_urls(
+    hub: Gateway, fakes: Fakes
 ) -> None:
+    """As `ocpi-hub serve` runs it: the hub's own lookups, the remote start recorded, the Session it starts
+    sent to the eMSP as a COMMAND start, stopped by the eMSP; an offline charger is REJECTED at once."""
     emsp = await fakes("emsp", roles=[("EMSP", "DE", "MSP")])
     partner_id = await PushHub(hub.app, hub.client, hub.settings).add_partner(emsp)
     async with hub.app.state.sessionmaker() as session:
@@ -635,10 +637,8 @@ async def test_an_emsp_start_session_reaches_the_1_6_charger_and_its_result_the_
             )
         )
         await session.commit()
-    hub.app.state.charger_commands = OcppChargerCommands(hub.gateway, lookups)
-    response_url = f"{emsp.endpoint('commands')}/START_SESSION/RESULT/1"
-    body = {
-        "response_url": response_url,
+    start = {
+        "response_url": f"{emsp.endpoint('commands')}/START_SESSION/RESULT/1",
         "token": token(RFID).model_dump(mode="json", exclude_none=True),
         "location_id": "LOC1",
         "evse_uid": "LOC1-1",
@@ -646,37 +646,47 @@ async def test_an_emsp_start_session_reaches_the_1_6_charger_and_its_result_the_
         "authorization_reference": "AUTH-RT",
     }
 
-    async def post() -> dict[str, Any]:
+    async def post(command: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = await hub.client.post(
-            "/ocpi/2.2.1/receiver/commands/START_SESSION", json=body, headers=ocpi_auth("emsp-token")
+            f"/ocpi/2.2.1/receiver/commands/{command}", json=body, headers=ocpi_auth("emsp-token")
         )
         assert answer.status_code == 200, answer.text
         data: dict[str, Any] = answer.json()["data"]
         return data
 
+    def results() -> list[tuple[str, Any]]:
+        return [(r.path, r.body) for r in emsp.pushes("commands") if r.method == "POST"]
+
     async with station(hub.ws, "CP16") as cp:
         await cp.heartbeat()
         await connected(hub, "CP16")
-        assert (await post())["result"] == "ACCEPTED"
+        assert (await post("START_SESSION", start))["result"] == "ACCEPTED"
         await settle(hub.app)
         assert cp.payloads("RemoteStartTransaction") == [{"idTag": "04A1B2C3D4", "connectorId": 1}]
-        [result] = [r for r in emsp.pushes("commands") if r.method == "POST"]
-        assert (result.path, result.body) == (
-            "/ocpi/2.2.1/commands/START_SESSION/RESULT/1",
-            {"result": "ACCEPTED"},
-        )
-        assert lookups.remote_starts == [(ChargerAddress("CP16", 1, 1), "04A1B2C3D4", "AUTH-RT")]
+        assert results() == [("/ocpi/2.2.1/commands/START_SESSION/RESULT/1", {"result": "ACCEPTED"})]
+        # The EV plugs in: the charger starts the transaction the command asked for.
+        started = await cp.start_transaction(1, "04A1B2C3D4", 1000, datetime.now(UTC).isoformat())
+        await settle(hub.app)
+        [put] = [r for r in emsp.accepted("sessions") if r.method == "PUT"]
+        assert (put.body["auth_method"], put.body["authorization_reference"]) == ("COMMAND", "AUTH-RT")
+        stop = {
+            "response_url": f"{emsp.endpoint('commands')}/STOP_SESSION/RESULT/2",
+            "session_id": put.body["id"],
+        }
+        assert (await post("STOP_SESSION", stop))["result"] == "ACCEPTED"
+        await settle(hub.app)
+        assert cp.payloads("RemoteStopTransaction") == [{"transactionId": started.transaction_id}]
+        assert results()[1:] == [("/ocpi/2.2.1/commands/STOP_SESSION/RESULT/2", {"result": "ACCEPTED"})]
 
     async def gone() -> bool:
         return "CP16" not in hub.gateway.links
 
     await hub.until(gone)
-    offline = await post()
+    offline = await post("START_SESSION", start)
     assert offline == {
         "result": "REJECTED",
         "timeout": offline["timeout"],
         "message": [{"language": "en", "text": "Charge Point CP16 is offline"}],
     }
     await settle(hub.app)
-    assert len([r for r in emsp.pushes("commands") if r.method == "POST"]) == 1
-    assert len(lookups.remote_starts) == 1
+    assert len(results()) == 2
