@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete
+from sqlmodel import col
 
 from hub.charging.service import ChargingHub
 from hub.ocpi.v221.tokens import Token
@@ -68,8 +69,8 @@ async def test_real_time_answers_map_to_the_station_status(rig: Rig) -> None:
 async def test_a_token_nobody_knows_is_unknown_and_its_session_goes_to_no_emsp(rig: Rig) -> None:
     async with rig.hub.app.state.sessionmaker() as session:
         await session.exec(
-            delete(PartnerEndpointRecord).where(PartnerEndpointRecord.interface_role == "SENDER")
-        )  # type: ignore[arg-type]
+            delete(PartnerEndpointRecord).where(col(PartnerEndpointRecord.interface_role) == "SENDER")
+        )
         await session.commit()
     assert await answer(rig, "STRANGER") == ("UNKNOWN", False)
     outcome = await rig.start(token="STRANGER")
