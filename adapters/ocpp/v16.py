@@ -37,6 +37,7 @@ class Core16(StationChargePoint):
         # connectorId -> transactionId of the transactions this connection saw open (Start, MeterValues),
         # so that connector statuses during one become its charging state.
         self.open_transactions: dict[int, str] = {}
+        self.untracked = 0
 
     @on("BootNotification")
     async def on_boot_notification(
@@ -115,8 +116,18 @@ class Core16(StationChargePoint):
         outcome = await self.port.transaction_event(self.id, report)
         transaction_id = outcome.transaction_id or report.transaction_id
         if transaction_id is None:
-            raise RuntimeError("the hub allocated no transaction id")
-        self.open_transactions[connector_id] = transaction_id
+            # No Session comes of it (an unmapped connector or station): the station still needs an id, and a
+            # negative one is never one the hub allocates, so its later messages are ignored, not misplaced.
+            self.untracked -= 1
+            transaction_id = str(self.untracked)
+            logger.warning(
+                "station %s: transaction on connector %s is not tracked: answered transactionId %s",
+                self.id,
+                connector_id,
+                transaction_id,
+            )
+        else:
+            self.open_transactions[connector_id] = transaction_id
         return call_result.StartTransaction(
             transaction_id=int(transaction_id), id_tag_info=id_tag_info(outcome.authorization)
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ocpp.exceptions import FormatViolationError
+from ocpp.exceptions import FormatViolationError, TypeConstraintViolationError
 from ocpp.v201 import ChargePoint as ChargePoint201Base
 from ocpp.v201 import call, call_result
 from ocpp.v201.datatypes import EVSEType
@@ -31,6 +31,8 @@ from hub.ports import BootInfo, ConnectorStatusReport, TransactionEventKind, Tra
 logger = logging.getLogger(__name__)
 
 
+# TransactionType.transactionId: identifierString, maxLength 36.
+TRANSACTION_ID_MAX = 36
 EVENT_KINDS = {
     "Started": TransactionEventKind.STARTED,
     "Updated": TransactionEventKind.UPDATED,
@@ -102,6 +104,11 @@ class Core201(StationChargePoint):
         **kwargs: Any,
     ) -> call_result.TransactionEvent:
         transaction_id = str(transaction_info["transaction_id"])
+        if len(transaction_id) > TRANSACTION_ID_MAX:
+            # Cut short it could name another transaction: refused, where other over-long fields are let in.
+            raise TypeConstraintViolationError(  # type: ignore[no-untyped-call]
+                details={"cause": f"transactionInfo.transactionId is longer than {TRANSACTION_ID_MAX}"}
+            )
         evse = kwargs.get("evse")
         place = self.transaction_places.get(transaction_id, (None, None))
         if isinstance(evse, dict) and isinstance(evse.get("id"), int):

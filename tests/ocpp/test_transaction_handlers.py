@@ -53,6 +53,8 @@ class Recorder:
     answers: dict[str, AuthorizationAnswer] = field(default_factory=dict)
     allocated: int = 100
     failing: bool = False
+    # Connectors that are not mapped: the hub makes no Session of their transactions and allocates no id.
+    unmapped: set[int] = field(default_factory=set)
 
     def answer(self, token: IdToken) -> AuthorizationAnswer:
         return self.answers.get(token.id_token, ACCEPTED)
@@ -74,7 +76,7 @@ class Recorder:
             raise RuntimeError("the database is gone")
         self.reports.append(report)
         transaction_id = report.transaction_id
-        if report.kind is STARTED and transaction_id is None:
+        if report.kind is STARTED and transaction_id is None and report.evse not in self.unmapped:
             self.allocated += 1
             transaction_id = str(self.allocated)
         authorization = self.answer(report.id_token) if report.id_token is not None else None
@@ -260,6 +262,20 @@ async def test_a_failing_hub_is_a_callerror_and_the_connection_lives_on(
         assert (await cp.start_transaction(1, "TAG", 0, wire(0))).transaction_id == 101
 
 
+async def test_1_6_a_transaction_the_hub_does_not_track_gets_a_negative_id(
+    hub: tuple[Gateway, Recorder],
+) -> None:
+    gateway, recorder = hub
+    recorder.unmapped.add(9)
+    async with station(gateway.ws, "CP16") as cp:
+        first = await cp.start_transaction(9, "TAG", 0, wire(0))
+        assert (first.transaction_id, first.id_tag_info) == (-1, {"status": "Accepted"})
+        assert (await cp.start_transaction(9, "TAG", 0, wire(1))).transaction_id == -2
+        await cp.status(9, "Charging")
+        assert (await cp.start_transaction(1, "TAG", 0, wire(2))).transaction_id == 101
+    assert [r.kind for r in recorder.reports] == [STARTED] * 3  # no charging state for connector 9
+
+
 async def test_wrong_types_are_refused_by_validation_before_the_hub_hears(
     hub: tuple[Gateway, Recorder],
 ) -> None:
@@ -278,6 +294,28 @@ async def test_wrong_types_are_refused_by_validation_before_the_hub_hears(
         )
         with pytest.raises(FormatViolationError):
             await cp.call(event, suppress=False, skip_schema_validation=True)
+        # Over-long fields are let in, but not a transactionId: cut short, it could be another transaction's.
+        long_id = call201.TransactionEvent(
+            event_type="Started",  # type: ignore[arg-type]
+            timestamp=wire(0),
+            trigger_reason="Authorized",  # type: ignore[arg-type]
+            seq_no=0,
+            transaction_info={"transactionId": "T" * 37},  # type: ignore[arg-type]
+        )
+        with pytest.raises(TypeConstraintViolationError, match="transactionId is longer than 36"):
+            await cp.call(long_id, suppress=False, skip_schema_validation=True)
+        # An idToken over its 36 characters is harmless: accepted (and logged).
+        long_token = call201.TransactionEvent(
+            event_type="Started",  # type: ignore[arg-type]
+            timestamp=wire(0),
+            trigger_reason="Authorized",  # type: ignore[arg-type]
+            seq_no=0,
+            transaction_info={"transactionId": "T" * 36},  # type: ignore[arg-type]
+            id_token={"idToken": "X" * 40, "type": "ISO14443"},  # type: ignore[arg-type]
+        )
+        await cp.call(long_token, suppress=False, skip_schema_validation=True)
+    assert [(r.transaction_id, r.id_token) for r in recorder.reports] == [("T" * 36, IdToken("X" * 40))]
+    recorder.reports.clear()
     assert recorder.reports == []
 
 
