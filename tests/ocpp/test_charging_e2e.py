@@ -1,6 +1,6 @@
 """Whole charging sessions end to end (ocpp-notes §3.3, §3.6): a real 1.6 and a real 2.0.1 charger over websockets
 against the hub's OCPP endpoint, a Tariff on their Connectors, and a registered eMSP partner on loopback that
-receives the Session PUT and PATCHes and the priced CDR through the outbox."""
+receives the Session PUT and PATCHes and the priced CDR through the outbox; on both engines."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ async def fakes() -> AsyncIterator[Fakes]:
 
 
 @pytest.fixture
-async def site(make_gateway: MakeGateway, sqlite_url: str, fakes: Fakes) -> Site:
-    gateway = await make_gateway(sqlite_url, seed=False)
+async def site(make_gateway: MakeGateway, database_url: str, fakes: Fakes) -> Site:
+    gateway = await make_gateway(database_url, seed=False)
     emsp = await fakes("emsp")
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.port}") as client:
         partner_id = await PushHub(gateway.app, client, gateway.settings).add_partner(emsp)
