@@ -5,6 +5,7 @@ cheap rest (DataTransfer, firmware, diagnostics, and the security extension's no
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -75,11 +76,14 @@ class Core16(StationChargePoint):
             timestamp=parse_timestamp(kwargs.get("timestamp")),
         )
         await self.port.connector_status(self.id, report)
+        if status == "Available":
+            # A connector is Available only once no transaction is on it (its Stop may have been lost).
+            self.open_transactions.pop(connector_id, None)
         state = CHARGING_16.get(status)
         if state is not None and connector_id in self.open_transactions:
             update = TransactionReport(
                 kind=TransactionEventKind.UPDATED,
-                timestamp=report.timestamp or event_time(self.id, None),
+                timestamp=report.timestamp or datetime.now(UTC),
                 evse=connector_id,
                 connector=1,
                 charging_state=state,

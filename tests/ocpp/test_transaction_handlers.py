@@ -194,6 +194,8 @@ async def test_1_6_connector_statuses_during_a_transaction_are_its_charging_stat
         # A MeterValues with a transactionId makes the connector's transaction known again (after a reconnect).
         await cp.meter(2, 77, (wire(31), [sampled("9")]))
         await cp.status(2, "Finishing")
+        await cp.status(2, "Available")  # its Stop was lost: no transaction is on it now
+        await cp.status(2, "Charging")
     updates = [
         (r.evse, r.connector, r.transaction_id, r.charging_state, r.meter)
         for r in recorder.reports
