@@ -9,6 +9,7 @@ TransactionEvent that carries a roaming token gets our idTagInfo / idTokenInfo i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -145,6 +146,8 @@ class Bridge:
         self._own: dict[str, None] = {}
         self._pending: dict[str, asyncio.Future[str]] = {}
         self._calls: asyncio.Queue[str] = asyncio.Queue(QUEUED_CALLS)
+        self._idle = asyncio.Event()
+        self._draining = False
 
     # -- wiring ---------------------------------------------------------------------------------------------
 
@@ -164,18 +167,20 @@ class Bridge:
         is disconnected so that it reconnects (and replays what it queued), as it would to its CSMS."""
         self.charge_point = charge_point
         loop = asyncio.get_running_loop()
-        tasks = [
-            loop.create_task(self._from_station()),
-            loop.create_task(self._from_upstream()),
-            loop.create_task(self._work()),
-        ]
+        worker = loop.create_task(self._work())
+        tasks = [loop.create_task(self._from_station()), loop.create_task(self._from_upstream()), worker]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            error = next(iter(done)).exception()
+            if isinstance(error, WebSocketDisconnect) and not self._idle.is_set():
+                # The CALL being relayed reached the upstream: the hub still learns of it (the station has
+                # its answer, or replays the CALL after it reconnects).
+                self._draining = True
+                await asyncio.wait({worker}, timeout=self.response_timeout + 1.0)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        error = next(iter(done)).exception()
         if isinstance(error, WebSocketDisconnect):
             logger.info(
                 "station %s disconnected (%s): closing its upstream connection", self.station_id, error.code
@@ -189,7 +194,8 @@ class Bridge:
                 error.rcvd.code if error.rcvd is not None else "no close frame",
             )
             await self.close()
-            await self.station.websocket.close(UPSTREAM_GONE)
+            with contextlib.suppress(Exception):
+                await self.station.websocket.close(UPSTREAM_GONE)
         elif error is not None:
             await self.close()
             raise error
@@ -226,8 +232,16 @@ class Bridge:
             await self.to_station(raw)
 
     async def _work(self) -> None:
-        while True:
-            await self._station_call(await self._calls.get())
+        while not self._draining:
+            self._idle.set()
+            raw = await self._calls.get()
+            self._idle.clear()
+            try:
+                await self._station_call(raw)
+            except (WebSocketDisconnect, websockets.ConnectionClosed):
+                raise
+            except Exception:
+                logger.exception("station %s: a bridged frame failed: %.200s", self.station_id, raw)
 
     # -- one CALL of the station ----------------------------------------------------------------------------
 
@@ -259,7 +273,7 @@ class Bridge:
                 roaming.cancel()
             return
         reply: Any = json.loads(answer)
-        if reply[0] != CALLRESULT or not isinstance(reply[2], dict):
+        if reply[0] != CALLRESULT or len(reply) < 3 or not isinstance(reply[2], dict):
             await self.to_station(answer)
             return
         if roaming is not None and await roaming:
@@ -267,8 +281,10 @@ class Bridge:
             await self.to_station(_with_our_token_info(answer, ours, TOKEN_INFO[msg.action]))
             return
         # The station has the CSMS's answer before the hub does its work: the hub never delays it.
-        await self.to_station(answer)
-        await self._tap(raw, reply[2])
+        try:
+            await self.to_station(answer)
+        finally:
+            await self._tap(raw, reply[2])
 
     async def _ask_upstream(self, msg: Call, raw: str) -> str | None:
         waiting = asyncio.get_running_loop().create_future()
@@ -340,7 +356,12 @@ def _with_our_token_info(answer: str, ours: str | None, key: str) -> str:
     if ours is None:
         return answer
     mine: Any = json.loads(ours)
-    if mine[0] != MessageType.CallResult or not isinstance(mine[2], dict) or key not in mine[2]:
+    if (
+        mine[0] != MessageType.CallResult
+        or len(mine) < 3
+        or not isinstance(mine[2], dict)
+        or key not in mine[2]
+    ):
         return answer
     reply: Any = json.loads(answer)
     reply[2] = {**reply[2], key: mine[2][key]}

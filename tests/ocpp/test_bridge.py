@@ -17,7 +17,7 @@ from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import AuthorizationStatus as Status16
-from ocpp.v16.enums import RegistrationStatus, RemoteStartStopStatus
+from ocpp.v16.enums import RegistrationStatus
 from ocpp.v201 import ChargePoint as Csms201Base
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
@@ -26,10 +26,10 @@ from ocpp.v201.enums import AuthorizationStatusEnumType as Status201
 from ocpp.v201.enums import (
     IdTokenEnumType,
     RegistrationStatusEnumType,
-    RequestStartStopStatusEnumType,
     TransactionEventEnumType,
     TriggerReasonEnumType,
 )
+from sqlmodel import col, select
 from websockets.typing import Subprotocol
 
 from adapters.ocpp.bridge import upstream_address
@@ -46,6 +46,7 @@ from hub.ports import (
 from hub.stations.imports import import_stations
 from hub.stations.service import StationHub
 from hub.stations.settings import OcppSettings
+from hub.tables.charging import TransactionRecord
 from tests.ocpp.chargers import Charger16, Charger201, basic, raw_socket, wait_triggers
 from tests.ocpp.conftest import PASSWORD, STATIONS, Gateway, MakeGateway
 
@@ -246,16 +247,6 @@ class Charger16Plus(Charger16):
             configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "77"}]
         )
 
-    @on("RemoteStartTransaction")
-    def on_remote_start(self, id_tag: str, **kwargs: Any) -> result16.RemoteStartTransaction:
-        return result16.RemoteStartTransaction(status=RemoteStartStopStatus.accepted)
-
-
-class Charger201Plus(Charger201):
-    @on("RequestStartTransaction")
-    def on_request_start(self, **kwargs: Any) -> result201.RequestStartTransaction:
-        return result201.RequestStartTransaction(status=RequestStartStopStatusEnumType.accepted)
-
 
 @asynccontextmanager
 async def charger(
@@ -266,7 +257,7 @@ async def charger(
     headers = basic(station_id, password) if password is not None else None
     async with raw_socket(f"{gateway.ws}/{station_id}", subprotocols=[protocol], headers=headers) as ws:
         socket = Recorded(ws)
-        cls = Charger16Plus if version == "1.6" else Charger201Plus
+        cls = Charger16Plus if version == "1.6" else Charger201
         station: Any = cls(station_id, socket, response_timeout=WITHIN)
         station.socket = socket
         station.raw = ws
@@ -380,6 +371,54 @@ async def test_201_frames_pass_unchanged_and_the_hub_taps_them(bridged: Gateway,
         )
         assert remote.status == "Accepted"
         assert_relayed(station, up, ours=3)
+
+
+async def test_frames_that_are_not_ocpp_are_relayed_and_answered_by_upstream_only(
+    bridged: Gateway, upstream: Upstream
+) -> None:
+    async with raw_socket(f"{bridged.ws}/CP16", subprotocols=["ocpp1.6"]) as ws:
+        up = await upstream.station("CP16")
+        garbage = ["not json at all", '[2, "x1"]', '{"type": 2}']
+        for frame in garbage:
+            await ws.send(frame)
+        heartbeat = '[2,"hb-1","Heartbeat",{}]'
+        await ws.send(heartbeat)
+        # The existing CSMS ignores what is not OCPP; so does the station's answer stream: the next frame is
+        # the CSMS's answer to the Heartbeat, no CALLERROR of ours before it.
+        answer = json.loads(await asyncio.wait_for(ws.recv(), WITHIN))
+        assert answer[:2] == [3, "hb-1"]
+        assert up.socket.received == [*garbage, heartbeat]
+
+
+async def test_a_16_transaction_through_the_bridge_is_a_session_under_the_upstream_id(
+    bridged: Gateway, upstream: Upstream
+) -> None:
+    async with charger(bridged, "CP16") as station:
+        await upstream.station("CP16")
+        await station.boot()
+        started = await station.ask(
+            call16.StartTransaction(connector_id=1, id_tag=UPSTREAM_TOKEN, meter_start=1000, timestamp=NOW)
+        )
+        assert started.transaction_id == 4711
+        await station.ask(
+            call16.StopTransaction(
+                meter_stop=3500, timestamp="2026-01-01T00:30:00Z", transaction_id=4711, id_tag=UPSTREAM_TOKEN
+            )
+        )
+    # The station left right after its StopTransaction was answered: the hub still taps it before the
+    # connection is over.
+    await bridged.until_state("CP16", "offline", within=WITHIN)
+    async with bridged.app.state.sessionmaker() as session:
+        records = (
+            await session.exec(select(TransactionRecord).where(col(TransactionRecord.station_id) == "CP16"))
+        ).all()
+    assert [(r.transaction_id, r.evse_uid, r.ended_at is not None) for r in records] == [
+        ("4711", "LOC1-1", True)
+    ]
+    ours = (await bridged.admin("GET", f"sessions/NL/GWY/{records[0].session_id}")).json()["data"]
+    assert ours["status"] == "COMPLETED"
+    assert ours["kwh"] == 2.5
+    assert ours["cdr_token"]["uid"] == UPSTREAM_TOKEN
 
 
 class FakeTokens:
