@@ -100,7 +100,8 @@ def _frame(raw: str) -> tuple[int, str] | None:
 
 class BridgeConnection:
     """What our ChargePoint writes through: its CALLs go to the station under their own ids (remembered, so
-    the station's answers come back to it); while a station CALL is tapped, its answer is held, not sent."""
+    the station's answers come back to it), once the station has answered the upstream's; while a station
+    CALL is tapped, our answer is held, not sent."""
 
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
@@ -114,6 +115,7 @@ class BridgeConnection:
         frame = _frame(message)
         if frame is not None and frame[0] == CALL:
             self.bridge.own_call(frame[1])
+            await self.bridge.station_lane()
         elif self.holding:
             self.held = message
             return
@@ -147,6 +149,11 @@ class Bridge:
         self._pending: dict[str, asyncio.Future[str]] = {}
         self._calls: asyncio.Queue[str] = asyncio.Queue(QUEUED_CALLS)
         self._idle = asyncio.Event()
+        # CALLs of the upstream the station has not answered yet: ours wait for them (OCPP-J 4.1.1, one
+        # outstanding CALL per direction; the upstream's are never held back).
+        self._upstream_calls: set[str] = set()
+        self._lane_free = asyncio.Event()
+        self._lane_free.set()
         self._draining = False
 
     # -- wiring ---------------------------------------------------------------------------------------------
@@ -155,6 +162,20 @@ class Bridge:
         self._own[message_id] = None
         while len(self._own) > OWN_CALLS_KEPT:
             del self._own[next(iter(self._own))]
+
+    async def station_lane(self) -> None:
+        """Until the station has answered the upstream's CALLs (at most the response timeout: a station
+        that never answers one must not block ours for good)."""
+        if self._lane_free.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._lane_free.wait(), self.response_timeout)
+        except TimeoutError:
+            logger.info(
+                "station %s did not answer the upstream's CALLs %s", self.station_id, self._upstream_calls
+            )
+            self._upstream_calls.clear()
+            self._lane_free.set()
 
     async def to_station(self, message: str | bytes) -> None:
         if isinstance(message, bytes):
@@ -215,6 +236,9 @@ class Bridge:
                     assert self.charge_point is not None
                     await self.charge_point.route_message(raw)
                 else:
+                    self._upstream_calls.discard(frame[1])
+                    if not self._upstream_calls:
+                        self._lane_free.set()
                     await self.upstream.send(raw)
             else:
                 await self._calls.put(raw)
@@ -229,6 +253,9 @@ class Bridge:
                     assert isinstance(raw, str)
                     waiting.set_result(raw)
                     continue
+            elif frame is not None and frame[0] == CALL:
+                self._upstream_calls.add(frame[1])
+                self._lane_free.clear()
             await self.to_station(raw)
 
     async def _work(self) -> None:

@@ -247,6 +247,20 @@ class Charger16Plus(Charger16):
             configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "77"}]
         )
 
+    # Set: GetConfiguration is answered once `release` is set, the read loop going on meanwhile.
+    release: asyncio.Event | None = None
+
+    async def route_message(self, raw_msg: str) -> None:
+        frame = json.loads(raw_msg)
+        if self.release is not None and frame[0] == 2 and frame[2] == "GetConfiguration":
+            self.later = asyncio.get_running_loop().create_task(self._later(raw_msg, self.release))
+            return
+        await super().route_message(raw_msg)
+
+    async def _later(self, raw_msg: str, release: asyncio.Event) -> None:
+        await release.wait()
+        await super().route_message(raw_msg)
+
 
 @asynccontextmanager
 async def charger(
@@ -419,6 +433,38 @@ async def test_a_16_transaction_through_the_bridge_is_a_session_under_the_upstre
     assert ours["status"] == "COMPLETED"
     assert ours["kwh"] == 2.5
     assert ours["cdr_token"]["uid"] == UPSTREAM_TOKEN
+
+
+async def test_our_calls_wait_until_the_station_answered_the_upstream(
+    bridged: Gateway, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with charger(bridged, "CP16") as station:
+        up = await upstream.station("CP16")
+        await station.boot()
+        await wait_triggers(station, 1, within=WITHIN)
+        station.release = asyncio.Event()
+        asked = asyncio.get_running_loop().create_task(up.csms.call(call16.GetConfiguration()))
+        await station.socket.until(lambda: '"GetConfiguration"' in station.socket.received[-1])
+
+        link = bridged.gateway.links["CP16"]
+        assert link.charge_point is not None
+        bridge = link.charge_point._connection.bridge
+        lane, entered = bridge.station_lane, asyncio.Event()
+
+        async def watched_lane() -> None:
+            entered.set()
+            await lane()
+
+        monkeypatch.setattr(bridge, "station_lane", watched_lane)
+        ours = asyncio.get_running_loop().create_task(link.request_statuses())
+        await asyncio.wait_for(entered.wait(), WITHIN)
+        # A round trip of the station's: had our TriggerMessage been sent, the station would have read it.
+        await station.heartbeat()
+        assert len(station.triggers) == 1
+        station.release.set()
+        assert (await asyncio.wait_for(asked, WITHIN)).configuration_key
+        await asyncio.wait_for(ours, WITHIN)
+        assert len(station.triggers) == 2
 
 
 class FakeTokens:
