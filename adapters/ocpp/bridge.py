@@ -26,7 +26,7 @@ from adapters.ocpp.connection import WebSocketConnection
 from adapters.ocpp.frames import CALL, CALLERROR, CALLRESULT
 from adapters.ocpp.handshake import OCPP16
 from adapters.ocpp.metrics import UPSTREAM_FAILURES
-from hub.ports import HubPort, IdToken
+from hub.ports import AuthorizationAnswer, HubPort, IdToken
 from hub.stations.settings import OcppSettings
 
 logger = logging.getLogger(__name__)
@@ -283,27 +283,33 @@ class Bridge:
             await self._tap(raw, None)
             return
         token = self._token(msg)
-        roaming: asyncio.Task[bool] | None = None
-        if token is not None:
-            if msg.action == "Authorize":
-                if await self._roaming(token, msg.payload):
-                    logger.info(
-                        "station %s: Authorize of a roaming token answered by the hub", self.station_id
-                    )
-                    await self._route(raw)
-                    return
-            elif msg.action in TOKEN_INFO:
-                roaming = asyncio.get_running_loop().create_task(self._roaming(token, msg.payload))
-        answer = await self._ask_upstream(msg, raw)
-        if answer is None:
+        if token is not None and msg.action == "Authorize":
+            decided = await self._lookup(token, msg.payload)
+            if decided is not None and decided.roaming:
+                logger.info("station %s: Authorize of a roaming token answered by the hub", self.station_id)
+                await self._route(raw, _Decided(self.port, token, decided))
+                return
+        roaming = None
+        if token is not None and msg.action in TOKEN_INFO:
+            roaming = asyncio.get_running_loop().create_task(self._lookup(token, msg.payload))
+        try:
+            await self._relay_call(msg, raw, roaming)
+        finally:
             if roaming is not None:
                 roaming.cancel()
+
+    async def _relay_call(
+        self, msg: Call, raw: str, roaming: asyncio.Task[AuthorizationAnswer | None] | None
+    ) -> None:
+        answer = await self._ask_upstream(msg, raw)
+        if answer is None:
             return
         reply: Any = json.loads(answer)
         if reply[0] != CALLRESULT or len(reply) < 3 or not isinstance(reply[2], dict):
             await self.to_station(answer)
             return
-        if roaming is not None and await roaming:
+        decided = await roaming if roaming is not None else None
+        if decided is not None and decided.roaming:
             ours = await self._tap(raw, reply[2])
             await self.to_station(_with_our_token_info(answer, ours, TOKEN_INFO[msg.action]))
             return
@@ -345,12 +351,18 @@ class Bridge:
             self.connection.holding = False
         return self.connection.held
 
-    async def _route(self, raw: str) -> None:
-        assert self.charge_point is not None
+    async def _route(self, raw: str, port: HubPort | None = None) -> None:
+        """Our ChargePoint handles `raw`, with `port` in place of the hub's while it does."""
+        charge_point = self.charge_point
+        assert charge_point is not None
+        if port is not None:
+            charge_point.port = port
         try:
-            await self.charge_point.route_message(raw)
+            await charge_point.route_message(raw)
         except Exception:
             logger.exception("station %s: a bridged message failed in the hub", self.station_id)
+        finally:
+            charge_point.port = self.port
 
     def _token(self, msg: Call) -> IdToken | None:
         payload = msg.payload if isinstance(msg.payload, dict) else {}
@@ -362,20 +374,39 @@ class Bridge:
             return IdToken(token["idToken"], str(token.get("type") or "ISO14443"))
         return None
 
-    async def _roaming(self, token: IdToken, payload: dict[str, Any]) -> bool:
-        """Is the token a roaming partner's? Any failure of the lookup leaves it to the upstream."""
+    async def _lookup(self, token: IdToken, payload: dict[str, Any]) -> AuthorizationAnswer | None:
+        """The hub's answer for the token (roaming: a partner's). A failed lookup leaves it to the upstream."""
         evse = (
             payload.get("connectorId") if self.protocol == OCPP16 else (payload.get("evse") or {}).get("id")
         )
         try:
-            answer = await asyncio.wait_for(
+            return await asyncio.wait_for(
                 self.port.authorize(self.station_id, token, evse=evse if isinstance(evse, int) else None),
                 self.response_timeout,
             )
         except Exception as exc:
             logger.warning("station %s: token lookup failed, relayed upstream: %r", self.station_id, exc)
-            return False
-        return answer.roaming
+            return None
+
+
+class _Decided:
+    """The hub's port with one token's answer known: the Authorize handler answers what decided that the
+    hub answers (and a real-time authorization is not asked of the eMSP twice)."""
+
+    def __init__(self, port: HubPort, token: IdToken, answer: AuthorizationAnswer) -> None:
+        self._port = port
+        self._token = token
+        self._answer = answer
+
+    async def authorize(
+        self, station_id: str, token: IdToken, *, evse: int | None = None
+    ) -> AuthorizationAnswer:
+        if token.id_token == self._token.id_token:
+            return self._answer
+        return await self._port.authorize(station_id, token, evse=evse)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._port, name)
 
 
 def _with_our_token_info(answer: str, ours: str | None, key: str) -> str:

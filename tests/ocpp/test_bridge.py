@@ -506,6 +506,7 @@ async def test_roaming_tokens_are_answered_by_the_hub(
         await station.boot()
         roaming = await station.ask(call16.Authorize(id_tag=ROAMING_TOKEN))
         assert roaming.id_tag_info["status"] == "Accepted"
+        assert tokens.asked == [ROAMING_TOKEN]  # the answer that decided is the answer given
         relayed = await station.ask(call16.Authorize(id_tag=UPSTREAM_TOKEN))
         assert relayed.id_tag_info["status"] == "Accepted"
         assert ROAMING_TOKEN in tokens.asked
