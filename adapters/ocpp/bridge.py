@@ -41,7 +41,17 @@ TOKEN_INFO = {"StartTransaction": "idTagInfo", "TransactionEvent": "idTokenInfo"
 
 
 class UpstreamUnavailableError(Exception):
-    """The station's connection to its upstream CSMS could not be opened."""
+    """The station's connection to its upstream CSMS could not be opened; `status` is the HTTP status to
+    refuse the station's upgrade with."""
+
+    def __init__(self, message: str, status: int = 502) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# The upstream's refusals the station gets as they are (its credentials or identity are wrong there): it
+# would have had the same from its CSMS. Anything else is a gateway failure (502).
+PASSED_REFUSALS = frozenset({401, 403, 404})
 
 
 def upstream_address(base: str, station_id: str) -> str:
@@ -74,7 +84,10 @@ async def connect_upstream(
         )
     except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidURI) as exc:
         UPSTREAM_FAILURES.labels(phase="connect").inc()
-        raise UpstreamUnavailableError(f"{address}: {exc!r}") from exc
+        status = exc.response.status_code if isinstance(exc, websockets.InvalidStatus) else 502
+        raise UpstreamUnavailableError(
+            f"{address}: {exc!r}", status if status in PASSED_REFUSALS else 502
+        ) from exc
     if upstream.subprotocol != protocol:
         await upstream.close()
         UPSTREAM_FAILURES.labels(phase="connect").inc()

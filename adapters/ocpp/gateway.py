@@ -143,7 +143,8 @@ class OcppGateway:
         self, websocket: WebSocket, admission: StationAdmission, protocol: str
     ) -> websockets.ClientConnection | None:
         """Bridge mode: the station's connection to its CSMS, opened before the station's upgrade is accepted;
-        when it cannot be opened the upgrade is refused (502), so that the station retries as it would."""
+        when it cannot be opened the upgrade is refused (502, or the upstream's own 401/403/404), so that the
+        station retries as it would."""
         assert admission.upstream_url is not None
         try:
             upstream = await connect_upstream(
@@ -157,7 +158,7 @@ class OcppGateway:
             logger.warning(
                 "station %s refused: its upstream CSMS is unavailable: %s", admission.station_id, exc
             )
-            await _deny(websocket, 502)
+            await _deny(websocket, exc.status)
             return None
         logger.info(
             "station %s bridged to its upstream CSMS %s", admission.station_id, admission.upstream_url

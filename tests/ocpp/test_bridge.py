@@ -33,7 +33,7 @@ from sqlmodel import col, select
 from websockets.typing import Subprotocol
 
 from adapters.ocpp.bridge import upstream_address
-from adapters.ocpp.metrics import UPSTREAM_FAILURES
+from adapters.ocpp.metrics import BRIDGED, UPSTREAM_FAILURES
 from adapters.ocpp.routing import on
 from hub.ports import (
     AuthorizationAnswer,
@@ -179,6 +179,8 @@ class Upstream:
 
     def __init__(self) -> None:
         self.stations: dict[str, UpstreamStation] = {}
+        # station id -> the HTTP status its upgrade is refused with
+        self.refuse: dict[str, int] = {}
         self.connected = asyncio.Event()
         self.url = ""
 
@@ -198,6 +200,10 @@ class Upstream:
         finally:
             station.closed.set()
 
+    def process_request(self, connection: Any, request: Any) -> Any:
+        status = self.refuse.get(request.path.rsplit("/", 1)[-1])
+        return None if status is None else connection.respond(status, "refused\n")
+
     async def station(self, station_id: str) -> UpstreamStation:
         async with asyncio.timeout(WITHIN):
             while station_id not in self.stations:
@@ -214,6 +220,7 @@ async def upstream() -> AsyncIterator[Upstream]:
         0,
         subprotocols=[Subprotocol("ocpp1.6"), Subprotocol("ocpp2.0.1")],
         compression=None,
+        process_request=csms.process_request,
     ) as server:
         port = server.sockets[0].getsockname()[1]
         csms.url = f"ws://127.0.0.1:{port}/steve/websocket/CentralSystemService"
@@ -322,9 +329,11 @@ async def test_admission_takes_the_station_url_else_the_setting(bridged: Gateway
 
 
 async def test_16_frames_pass_unchanged_and_the_hub_taps_them(bridged: Gateway, upstream: Upstream) -> None:
+    bridged_before = BRIDGED.labels(protocol="ocpp1.6")._value.get()
     async with charger(bridged, "CP16") as station:
         station.statuses = {1: "Available", 2: "Charging"}
         up = await upstream.station("CP16")
+        assert BRIDGED.labels(protocol="ocpp1.6")._value.get() == bridged_before + 1
         boot = await station.boot()
         assert boot.interval == 77  # the upstream's answer, not the hub's heartbeat interval
         # The hub asks for statuses itself (TriggerMessage under its own id) after the boot.
@@ -572,6 +581,17 @@ async def test_the_station_dropping_closes_upstream(bridged: Gateway, upstream: 
         await station.raw.close()
     async with asyncio.timeout(WITHIN):
         await up.closed.wait()
+
+
+async def test_the_upstreams_refusal_of_the_credentials_reaches_the_station(
+    bridged: Gateway, upstream: Upstream
+) -> None:
+    upstream.refuse["CP16"] = 401
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with charger(bridged, "CP16"):
+            pass
+    assert refused.value.response.status_code == 401
+    assert "CP16" not in upstream.stations
 
 
 async def test_an_unreachable_upstream_refuses_the_station(
