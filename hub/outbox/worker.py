@@ -249,11 +249,25 @@ class DeliveryWorker:
                     attempts=col(OutboxRecord.attempts) + 1,
                 )
             )
+            await self._reread_merged(session, chosen)
             routes = await self._routes(session, {r["partner_id"] for r in chosen})
             await session.commit()
         for row in chosen:
             row["attempts"] += 1
         return [(row, routes[row["partner_id"]]) for row in chosen]
+
+    @staticmethod
+    async def _reread_merged(session: AsyncSession, chosen: list[dict[str, Any]]) -> None:
+        """SQLite reads the candidates outside a transaction: a change merged into a chosen push after that read
+        and before the claim is in the row now, and goes out with this attempt (else it would be lost)."""
+        ids = [r["id"] for r in chosen]
+        statement = select(OutboxRecord).where(col(OutboxRecord.id).in_(ids))
+        fresh = (await session.exec(statement.execution_options(populate_existing=True))).all()
+        current = {record.id: record for record in fresh}
+        for row in chosen:
+            record = current[row["id"]]
+            for column in ("method", "body", "evse_uid", "connector_id", "changed_at"):
+                row[column] = getattr(record, column)
 
     @staticmethod
     async def _routes(session: AsyncSession, partner_ids: set[int]) -> dict[int, Route]:
