@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from hub.cli import CliError, _run
+
 
 def demo(
     port: Annotated[
@@ -36,7 +38,15 @@ def demo(
     status, Session, priced CDR). Ctrl-C stops it; the temporary directory is removed unless --keep."""
     module = importlib.import_module("adapters.demo")
     options = module.DemoOptions(port=port, duration=duration, sessions=sessions, keep=keep, speed=speed)
-    raise typer.Exit(module.run(options))
+
+    def body() -> int:
+        try:
+            code: int = module.run(options)
+        except module.DemoError as exc:
+            raise CliError(str(exc)) from None
+        return code
+
+    raise typer.Exit(_run(body))
 
 
 def register(app: typer.Typer) -> None:

@@ -92,9 +92,10 @@ class Demo16(ChargePoint16):
     async def after_trigger_message(self, requested_message: str, **kwargs: Any) -> None:
         if requested_message == "StatusNotification":
             asked = kwargs.get("connector_id")
-            for connector, status in list(self.statuses.items()):
+            # Each status as it is when sent: the charging loop may have moved on since the trigger came.
+            for connector in list(self.statuses):
                 if asked is None or asked == connector:
-                    await self.status(connector, status)
+                    await self.status(connector, self.statuses[connector])
         elif requested_message == "Heartbeat":
             await _ask(self, call16.Heartbeat())
 
@@ -196,9 +197,9 @@ class Demo201(ChargePoint201):
     async def after_trigger_message(self, requested_message: str, **kwargs: Any) -> None:
         if requested_message == "StatusNotification":
             asked = kwargs.get("evse")
-            for evse, status in list(self.statuses.items()):
+            for evse in list(self.statuses):
                 if asked is None or asked.get("id") == evse:
-                    await self.status(evse, status)
+                    await self.status(evse, self.statuses[evse])
         elif requested_message == "Heartbeat":
             await _ask(self, call201.Heartbeat())
 

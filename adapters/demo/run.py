@@ -101,7 +101,10 @@ class Demo:
 
     async def run(self) -> None:
         admin_token = new_token()
-        hub_socket = bind(self.options.port)
+        try:
+            hub_socket = bind(self.options.port)
+        except OSError as exc:
+            raise DemoError(f"--port {self.options.port}: {exc.strerror}") from None
         emsp_socket = bind(0)
         hub_settings = _settings(
             self.workdir / "hub.db", hub_socket.getsockname()[1], sample.CPO, admin_token
@@ -210,6 +213,7 @@ class Demo:
         base = hub.base_url
         ocpi = "Token " + base64.b64encode(emsp_token.encode()).decode()
         stations = ", ".join(f"{s.station_id} (OCPP {s.version})" for s in sample.STATIONS)
+        drivers = ", ".join(f"{s.id_tag} at {s.station_id}" for s in sample.STATIONS)
         where = f"{self.workdir} (kept: --keep)" if self.options.keep else f"{self.workdir} (removed on exit)"
         _print(
             f"""ocpi-hub demo: our CPO {sample.CPO.country_code}*{sample.CPO.party_id} with two simulated chargers, and a \
@@ -222,6 +226,7 @@ demo eMSP {sample.EMSP.country_code}*{sample.EMSP.party_id} registered by the cr
   admin token        {admin_token}
   feed token         {feed_token}
   demo eMSP          {emsp.versions_url}
+  driver tokens      {drivers} (RFID, whitelist ALWAYS, pushed to the hub by the eMSP)
   tariff             {sample.TARIFF_ID}: {sample.ENERGY_PRICE} {sample.CURRENCY}/kWh + {sample.TIME_PRICE} \
 {sample.CURRENCY}/h charging, excl. {sample.VAT}% VAT
   data               {where}

@@ -74,11 +74,12 @@ def test_the_demo_runs_a_charging_session_to_a_priced_cdr_and_exits(tmp_path: Pa
     ]
 
     events = out.split("What the demo eMSP receives")[1]
-    # Both chargers' EVSEs reached the eMSP as Location PUTs, then as status PATCHes from the chargers.
-    for location, evse in (("LOC-16", "LOC-16-1"), ("LOC-201", "LOC-201-1")):
+    # Both stations' Locations reached the eMSP as PUTs, then their EVSEs' statuses as PATCHes: EVSE 2 stays
+    # Available while the first session charges on EVSE 1.
+    for location in ("LOC-16", "LOC-201"):
         assert f"Location {location} PUT" in events
-        assert f"EVSE {location}/{evse} status AVAILABLE" in events
-        assert f"EVSE {location}/{evse} status CHARGING" in events
+        assert f"EVSE {location}/{location}-2 status AVAILABLE" in events
+        assert f"EVSE {location}/{location}-1 status CHARGING" in events
     assert re.search(
         r"Session \S+ PUT: status ACTIVE, 0\.000 kWh, at LOC-\d+/LOC-\d+-1, token DEMO-RFID-", events
     )
