@@ -180,7 +180,7 @@ class Core16(StationChargePoint):
             stopped_reason=str(kwargs.get("reason") or "Local"),
         )
         outcome = await self.port.transaction_event(self.id, report)
-        if id_tag is None:
+        if id_tag is None or outcome.authorization is None:
             return call_result.StopTransaction()
         return call_result.StopTransaction(id_tag_info=id_tag_info(outcome.authorization))
 

@@ -136,7 +136,8 @@ class Core201(StationChargePoint):
         outcome = await self.port.transaction_event(self.id, report)
         if kind is TransactionEventKind.ENDED:
             self.transaction_places.pop(transaction_id, None)
-        if token is None:
+        # No answer from the hub: the station keeps to what it knows of the token (idTokenInfo is optional).
+        if token is None or outcome.authorization is None:
             return call_result.TransactionEvent()
         return call_result.TransactionEvent(id_token_info=id_token_info(outcome.authorization))
 

@@ -55,6 +55,8 @@ class Recorder:
     failing: bool = False
     # Connectors that are not mapped: the hub makes no Session of their transactions and allocates no id.
     unmapped: set[int] = field(default_factory=set)
+    # Tokens the hub gives no authorization for in a transaction event.
+    undecided: set[str] = field(default_factory=set)
 
     def answer(self, token: IdToken) -> AuthorizationAnswer:
         return self.answers.get(token.id_token, ACCEPTED)
@@ -79,7 +81,10 @@ class Recorder:
         if report.kind is STARTED and transaction_id is None and report.evse not in self.unmapped:
             self.allocated += 1
             transaction_id = str(self.allocated)
-        authorization = self.answer(report.id_token) if report.id_token is not None else None
+        token = report.id_token
+        authorization = (
+            self.answer(token) if token is not None and token.id_token not in self.undecided else None
+        )
         return TransactionOutcome(transaction_id=transaction_id, authorization=authorization, session_id="S")
 
 
@@ -247,6 +252,23 @@ async def test_authorization_answers_of_both_versions(
         answer = await cp.event("Started", "TX-1", 0, wire(0), evse=(1, 1), id_token="TAG")
         assert answer.id_token_info == expected201
     assert recorder.tokens == [IdToken("TAG", "ISO14443")] * 2
+
+
+async def test_no_authorization_from_the_hub(hub: tuple[Gateway, Recorder]) -> None:
+    """A 1.6 StartTransaction must have an idTagInfo: Invalid; a StopTransaction and a TransactionEvent
+    answer without one, and the station keeps to what it knows."""
+    gateway, recorder = hub
+    recorder.undecided.add("TAG")
+    async with station(gateway.ws, "CP16") as cp:
+        started = await cp.start_transaction(1, "TAG", 0, wire(0))
+        assert started.id_tag_info == {"status": "Invalid"}
+        assert (
+            await cp.stop_transaction(started.transaction_id, 5, wire(1), id_tag="TAG")
+        ).id_tag_info is None
+    async with station(gateway.ws, "CP201", version="2.0.1") as cp:
+        assert (
+            await cp.event("Started", "TX", 0, wire(0), evse=(1, 1), id_token="TAG")
+        ).id_token_info is None
 
 
 async def test_a_failing_hub_is_a_callerror_and_the_connection_lives_on(
