@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.db import SessionMaker
 from hub.internal.events import AnyEvent
-from hub.internal.translate import apply
+from hub.internal.translate import CONNECTION_ID, apply
 from hub.ports import HubPort
 from hub.stations.repository import StationRepository
 from hub.tables.internal_events import InternalEventRecord
@@ -98,8 +98,9 @@ class EventIngest:
                         f"{event.station_id}",
                     )
                     return await self._record(session, event, stale)
+                connected = station.connection_id == CONNECTION_ID
             try:
-                fields = await apply(self.port, event)
+                fields = await apply(self.port, event, connected=connected)
             except Exception as exc:
                 logger.exception(
                     "internal event %s of station %s not applied", event.event_id, event.station_id

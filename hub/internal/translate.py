@@ -74,8 +74,9 @@ def transaction_report(event: TransactionEvent) -> TransactionReport:
     )
 
 
-async def apply(port: HubPort, event: AnyEvent) -> dict[str, Any]:
-    """Make the event's port calls; returns what the answer tells the CSMS beyond "applied"."""
+async def apply(port: HubPort, event: AnyEvent, *, connected: bool) -> dict[str, Any]:
+    """Make the event's port calls (`connected`: the station's connection is the CSMS's); returns what the
+    answer tells the CSMS beyond "applied"."""
     if isinstance(event, StationConnectionEvent):
         if event.connected:
             await port.station_connected(
@@ -84,8 +85,9 @@ async def apply(port: HubPort, event: AnyEvent) -> dict[str, Any]:
         else:
             await port.station_disconnected(event.station_id, connection_id=CONNECTION_ID)
         return {}
-    # Every event of a station is a sign of life, as any OCPP message is.
-    await port.station_seen(event.station_id, connection_id=CONNECTION_ID)
+    if connected:
+        # Every event of a station is a sign of life, as any OCPP message is.
+        await port.station_seen(event.station_id, connection_id=CONNECTION_ID)
     if isinstance(event, StationStatusEvent):
         await port.connector_status(event.station_id, status_report(event))
         return {}

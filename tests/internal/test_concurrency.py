@@ -1,5 +1,6 @@
-"""The internal CSMS event API under concurrent requests, on both engines: a station's events are applied one
-at a time, and an event sent several times at once is applied once."""
+"""The internal CSMS event API under concurrent requests and failures of the hub, on both engines: a station's
+events are applied one at a time, an event sent several times at once is applied once, and an event the hub
+could not apply is not recorded and holds back the rest of its station's batch."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Watched(StationHub):
         self.calls: Counter[str] = Counter()
         self.running: Counter[str] = Counter()
         self.most_at_once = 0
+        self.failures = 0
 
     async def _watch(self, name: str, station_id: str, call: Any) -> None:
         self.calls[name] += 1
@@ -36,6 +38,9 @@ class Watched(StationHub):
         await self._watch("station_connected", station_id, call)
 
     async def connector_status(self, station_id: str, report: ConnectorStatusReport) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database gone")
         await self._watch("connector_status", station_id, super().connector_status(station_id, report))
 
 
@@ -67,3 +72,29 @@ async def test_requests_for_one_station_are_applied_one_event_at_a_time(internal
     assert hub.calls["connector_status"] == 8
     assert hub.most_at_once == 1
     assert await internal.evse_status("LOC1", "LOC1-1") == "AVAILABLE"
+
+
+async def test_an_event_the_hub_could_not_apply_holds_back_its_station_and_can_be_sent_again(
+    internal: Internal,
+) -> None:
+    hub = watch(internal)
+    hub.failures = 1
+    batch = [
+        event("CSMS-16", "station_status", evse=1, status="Faulted"),
+        event("CSMS-16", "station_status", evse=2, status="Faulted"),
+        event("CSMS-201", "station_status", evse=2, connector=1, status="Reserved"),
+    ]
+    results = await internal.results(batch)
+    assert [r["result"] for r in results] == ["failed", "skipped", "applied"]
+    assert "ConnectionError" in results[0]["detail"]
+    assert await internal.evse_status("LOC1", "LOC1-2") == "AVAILABLE"
+    assert await internal.evse_status("LOC2", "LOC2-2") == "RESERVED"
+    # Nothing of the failed or skipped events was recorded: sent again, they apply.
+    again = await internal.results(batch)
+    assert [(r["result"], r["duplicate"]) for r in again] == [
+        ("applied", False),
+        ("applied", False),
+        ("applied", True),
+    ]
+    assert await internal.evse_status("LOC1", "LOC1-1") == "OUTOFORDER"
+    assert await internal.evse_status("LOC1", "LOC1-2") == "OUTOFORDER"

@@ -4,8 +4,12 @@ them (ocpp-notes §3.2), idempotency by event id, per-station order by sequence,
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
+from hub.ocpi.base import utc_now
+from hub.stations.repository import StationRepository
 from hub.tables.internal_events import InternalEventRecord
 from tests.internal.conftest import OTHER_TOKEN, Internal, MakeInternal, event
 
@@ -112,6 +116,19 @@ async def test_a_station_offline_is_unknown_until_it_reports_again(internal: Int
     assert await internal.evse_status("LOC1", "LOC1-1") == "UNKNOWN"
     await internal.results([event("CSMS-16", "station_status", evse=1, status="Available")])
     assert await internal.evse_status("LOC1", "LOC1-1") == "AVAILABLE"
+
+
+async def test_every_event_of_a_connected_station_is_a_sign_of_life(internal: Internal) -> None:
+    await internal.results([event("CSMS-16", "station_connection", connected=True)])
+    async with internal.app.state.sessionmaker() as session:
+        station = await StationRepository(session).get("CSMS-16")
+        assert station is not None
+        station.last_seen_at = utc_now() - timedelta(hours=2)
+        session.add(station)
+        await session.commit()
+    assert (await internal.admin("stations/CSMS-16"))["state"] == "silent"
+    await internal.results([event("CSMS-16", "station_status", evse=1, status="Charging")])
+    assert (await internal.admin("stations/CSMS-16"))["state"] == "connected"
 
 
 async def test_a_repeated_event_is_answered_as_the_first_time_and_applied_once(internal: Internal) -> None:
