@@ -12,8 +12,13 @@ from typing import Any
 import pytest
 from ocpp.exceptions import FormatViolationError, InternalError, TypeConstraintViolationError
 from ocpp.v16 import call as call16
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import AuthorizationStatus as AuthorizationStatus16
 from ocpp.v201 import call as call201
+from ocpp.v201.datatypes import IdTokenType
+from ocpp.v201.enums import IdTokenEnumType
 
+from adapters.ocpp.tokens import id_tag_info, id_token_info
 from adapters.ocpp.v16 import ChargePoint16
 from hub.ports import (
     AuthorizationAnswer,
@@ -217,41 +222,57 @@ async def test_1_6_connector_statuses_during_a_transaction_are_its_charging_stat
     assert await gateway.evse_status("LOC1", "LOC1-2") == "CHARGING"  # the status itself still counts
 
 
-@pytest.mark.parametrize(
-    ("status", "ocpp16", "ocpp201"),
-    [
-        (AuthorizationStatus.ACCEPTED, "Accepted", "Accepted"),
-        (AuthorizationStatus.BLOCKED, "Blocked", "Blocked"),
-        (AuthorizationStatus.EXPIRED, "Expired", "Expired"),
-        (AuthorizationStatus.INVALID, "Invalid", "Invalid"),
-        (AuthorizationStatus.NO_CREDIT, "Invalid", "NoCredit"),
-        (AuthorizationStatus.NOT_AT_THIS_LOCATION, "Invalid", "NotAtThisLocation"),
-        (AuthorizationStatus.CONCURRENT_TX, "ConcurrentTx", "ConcurrentTx"),
-        (AuthorizationStatus.UNKNOWN, "Invalid", "Unknown"),
-    ],
-)
-async def test_authorization_answers_of_both_versions(
-    hub: tuple[Gateway, Recorder], status: AuthorizationStatus, ocpp16: str, ocpp201: str
-) -> None:
+STATUSES = [
+    (AuthorizationStatus.ACCEPTED, "Accepted", "Accepted"),
+    (AuthorizationStatus.BLOCKED, "Blocked", "Blocked"),
+    (AuthorizationStatus.EXPIRED, "Expired", "Expired"),
+    (AuthorizationStatus.INVALID, "Invalid", "Invalid"),
+    (AuthorizationStatus.NO_CREDIT, "Invalid", "NoCredit"),
+    (AuthorizationStatus.NOT_AT_THIS_LOCATION, "Invalid", "NotAtThisLocation"),
+    (AuthorizationStatus.CONCURRENT_TX, "ConcurrentTx", "ConcurrentTx"),
+    (AuthorizationStatus.UNKNOWN, "Invalid", "Unknown"),
+]
+
+
+async def test_authorization_answers_of_both_versions(hub: tuple[Gateway, Recorder]) -> None:
     gateway, recorder = hub
-    recorder.answers["TAG"] = AuthorizationAnswer(
-        status=status, group_id="FLEET-1", expiry=datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
-    )
+    assert {status for status, _, _ in STATUSES} == set(AuthorizationStatus)
+    expiry = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
+    for status, _, _ in STATUSES:
+        recorder.answers[status.value] = AuthorizationAnswer(status=status, group_id="FLEET-1", expiry=expiry)
     async with station(gateway.ws, "CP16") as cp:
-        expected16 = {"status": ocpp16, "parent_id_tag": "FLEET-1", "expiry_date": "2027-01-02T03:04:05.000Z"}
-        assert (await cp.authorize("TAG")).id_tag_info == expected16
-        assert (await cp.start_transaction(1, "TAG", 0, wire(0))).id_tag_info == expected16
-        assert (await cp.stop_transaction(101, 10, wire(1), id_tag="TAG")).id_tag_info == expected16
+        for status, ocpp16, _ in STATUSES:
+            expected = {
+                "status": ocpp16,
+                "parent_id_tag": "FLEET-1",
+                "expiry_date": "2027-01-02T03:04:05.000Z",
+            }
+            assert (await cp.authorize(status.value)).id_tag_info == expected, status
+            started = await cp.start_transaction(1, status.value, 0, wire(0))
+            assert started.id_tag_info == expected, status
+            stopped = await cp.stop_transaction(started.transaction_id, 10, wire(1), id_tag=status.value)
+            assert stopped.id_tag_info == expected, status
     async with station(gateway.ws, "CP201", version="2.0.1") as cp:
-        expected201 = {
-            "status": ocpp201,
-            "cache_expiry_date_time": "2027-01-02T03:04:05.000Z",
-            "group_id_token": {"id_token": "FLEET-1", "type": "Central"},
-        }
-        assert (await cp.authorize("TAG")).id_token_info == expected201
-        answer = await cp.event("Started", "TX-1", 0, wire(0), evse=(1, 1), id_token="TAG")
-        assert answer.id_token_info == expected201
-    assert recorder.tokens == [IdToken("TAG", "ISO14443")] * 2
+        for status, _, ocpp201 in STATUSES:
+            expected201: dict[str, Any] = {
+                "status": ocpp201,
+                "cache_expiry_date_time": "2027-01-02T03:04:05.000Z",
+                "group_id_token": {"id_token": "FLEET-1", "type": "Central"},
+            }
+            assert (await cp.authorize(status.value)).id_token_info == expected201, status
+            answer = await cp.event(
+                "Started", f"TX-{status.value}", 0, wire(0), evse=(1, 1), id_token=status.value
+            )
+            assert answer.id_token_info == expected201, status
+    assert recorder.tokens == [IdToken(status.value, "ISO14443") for status, _, _ in STATUSES] * 2
+
+
+def test_a_group_id_too_long_for_a_1_6_parent_id_tag_is_left_out() -> None:
+    answer = AuthorizationAnswer(status=AuthorizationStatus.ACCEPTED, group_id="G" * 21)
+    assert id_tag_info(answer) == IdTagInfo(status=AuthorizationStatus16.accepted)
+    assert id_token_info(answer).group_id_token == IdTokenType(
+        id_token="G" * 21, type=IdTokenEnumType.central
+    )
 
 
 async def test_no_authorization_from_the_hub(hub: tuple[Gateway, Recorder]) -> None:
