@@ -24,6 +24,7 @@ from hub.ocpi.v221.tokens import Token
 from hub.ports import (
     AuthorizationAnswer,
     ChargerAddress,
+    ChargerCommands,
     ChargerRefusedError,
     ChargerTarget,
     IdToken,
@@ -124,7 +125,10 @@ def lookups() -> Lookups:
 
 @pytest.fixture
 def port(hub: Gateway, lookups: Lookups) -> OcppChargerCommands:
-    return OcppChargerCommands(hub.gateway, lookups)
+    made = OcppChargerCommands(hub.gateway, lookups)
+    as_port: ChargerCommands = made  # mypy checks that it is the port the hub asks
+    assert as_port is made
+    return made
 
 
 async def connected(hub: Gateway, station_id: str) -> None:
