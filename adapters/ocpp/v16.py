@@ -176,7 +176,7 @@ class Core16(StationChargePoint):
             connector=1 if connector is not None else None,
             id_token=IdToken(id_token=id_tag) if id_tag is not None else None,
             meter=(*readings_16(kwargs.get("transaction_data")), end),
-            # "This field may only be omitted when the Reason is 'Local'" (1.6 §6.49).
+            # StopTransaction.req reason: "This field may only be omitted when the Reason is 'Local'".
             stopped_reason=str(kwargs.get("reason") or "Local"),
         )
         outcome = await self.port.transaction_event(self.id, report)
