@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import uuid
 from collections.abc import Callable
@@ -58,13 +59,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class StoppedError(Exception):
+    """The demo is stopping: the charger leaves its loop between two messages, never during a call."""
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or raise StoppedError as soon as `stop` is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return
+    raise StoppedError
+
+
 class NoSessionError(Exception):
     """The CSMS did not let the simulated driver charge; the message says why."""
 
 
 async def _ask(cp: Any, payload: Any) -> Any:
     try:
-        return await cp.call(payload, suppress=False)
+        async with cp.calling:
+            return await cp.call(payload, suppress=False)
     except OCPPError as exc:
         raise NoSessionError(
             f"{type(payload).__name__} answered CALLERROR {getattr(exc, 'code', '')}: {exc.description}"
@@ -77,6 +92,9 @@ class Demo16(ChargePoint16):
     """An OCPP 1.6J Charge Point whose connectorIds 1..n are the EVSEs of its Location."""
 
     statuses: dict[int, str]
+    stop: asyncio.Event
+    # Held for each call to the CSMS; the socket closes only while no call waits for its answer.
+    calling: asyncio.Lock
 
     @on("TriggerMessage")
     def on_trigger_message(self, requested_message: str, **kwargs: Any) -> result16.TriggerMessage:
@@ -119,7 +137,7 @@ class Demo16(ChargePoint16):
 
     async def charge(self, connector: int, id_tag: str, pace: Pace) -> None:
         await self.status(connector, "Preparing")
-        await asyncio.sleep(pace.plug_in)
+        await pause(self.stop, pace.plug_in)
         try:
             authorized = await _ask(self, call16.Authorize(id_tag=id_tag))
             if authorized.id_tag_info["status"] != "Accepted":
@@ -136,7 +154,7 @@ class Demo16(ChargePoint16):
             transaction_id = int(started.transaction_id)
             await self.status(connector, "Charging")
             for _ in range(pace.ticks):
-                await asyncio.sleep(pace.tick)
+                await pause(self.stop, pace.tick)
                 meter += WH_PER_TICK
                 await _ask(
                     self,
@@ -157,7 +175,7 @@ class Demo16(ChargePoint16):
                 ),
             )
             await self.status(connector, "Finishing")
-            await asyncio.sleep(pace.unplug)
+            await pause(self.stop, pace.unplug)
         except NoSessionError:
             await self.status(connector, "Available")
             raise
@@ -182,6 +200,9 @@ class Demo201(ChargePoint201):
     """An OCPP 2.0.1 Charging Station with EVSEs 1..n of one connector each."""
 
     statuses: dict[int, str]
+    stop: asyncio.Event
+    # Held for each call to the CSMS; the socket closes only while no call waits for its answer.
+    calling: asyncio.Lock
 
     @on("TriggerMessage")
     def on_trigger_message(self, requested_message: str, **kwargs: Any) -> result201.TriggerMessage:
@@ -227,7 +248,7 @@ class Demo201(ChargePoint201):
 
     async def charge(self, evse: int, id_tag: str, pace: Pace) -> None:
         await self.status(evse, "Occupied")
-        await asyncio.sleep(pace.plug_in)
+        await pause(self.stop, pace.plug_in)
         try:
             id_token = types201.IdTokenType(id_token=id_tag, type=enums201.IdTokenEnumType.iso14443)
             authorized = await _ask(self, call201.Authorize(id_token=id_token))
@@ -262,7 +283,7 @@ class Demo201(ChargePoint201):
             if info is not None and info.get("status") != "Accepted":
                 raise NoSessionError(f"TransactionEvent Started {id_tag}: {info.get('status')}")
             for _ in range(pace.ticks):
-                await asyncio.sleep(pace.tick)
+                await pause(self.stop, pace.tick)
                 meter += WH_PER_TICK
                 await event(
                     "Updated",
@@ -281,7 +302,7 @@ class Demo201(ChargePoint201):
                 },
                 id_token=id_token,
             )
-            await asyncio.sleep(pace.unplug)
+            await pause(self.stop, pace.unplug)
         except NoSessionError:
             await self.status(evse, "Available")
             raise
@@ -303,9 +324,9 @@ class Demo201(ChargePoint201):
 
 
 async def run_charger(
-    station: DemoStation, ws_base: str, pace: Pace, say: Say, *, delay: float = 0.0
+    station: DemoStation, ws_base: str, pace: Pace, say: Say, stop: asyncio.Event, *, delay: float = 0.0
 ) -> None:
-    """Connect, boot, report every EVSE Available, then charge on EVSE 1, 2, 1, ... until cancelled."""
+    """Connect, boot, report every EVSE Available, then charge on EVSE 1, 2, 1, ... until `stop` is set."""
     protocol = "ocpp1.6" if station.version == "1.6" else "ocpp2.0.1"
     async with websockets.connect(
         f"{ws_base}/{station.station_id}",
@@ -317,6 +338,8 @@ async def run_charger(
             station.station_id, ws, response_timeout=15
         )
         cp.statuses = {}
+        cp.stop = stop
+        cp.calling = asyncio.Lock()
         reader = asyncio.get_running_loop().create_task(cp.start())  # type: ignore[no-untyped-call]
         try:
             interval = await cp.boot()
@@ -324,16 +347,21 @@ async def run_charger(
             try:
                 for evse in range(1, EVSES_PER_STATION + 1):
                     await cp.status(evse, "Available")
-                await asyncio.sleep(delay)
+                await pause(stop, delay)
                 for evse in itertools.cycle(range(1, EVSES_PER_STATION + 1)):
                     try:
                         await cp.charge(evse, station.id_tag, pace)
                     except NoSessionError as exc:
                         say(f"charger {station.station_id}: no session on EVSE {evse}: {exc}")
-                    await asyncio.sleep(pace.pause)
+                    await pause(stop, pace.pause)
+            except StoppedError:
+                pass
             finally:
                 beat.cancel()
                 await asyncio.gather(beat, return_exceptions=True)
+                # A call an answer to the CSMS's TriggerMessage makes may still be out.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(cp.calling.acquire(), 5)
         finally:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)

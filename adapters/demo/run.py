@@ -120,6 +120,7 @@ class Demo:
         hub = Server(hub_app, hub_socket, **uvicorn_websocket_options(ocpp_settings))
         emsp = Server(ReceivedPushes(emsp_app, self.pushes.put_nowait), emsp_socket)
         chargers: list[asyncio.Task[None]] = []
+        stop_chargers = asyncio.Event()
         printer: asyncio.Task[None] | None = None
         try:
             await hub.start()
@@ -172,13 +173,19 @@ class Demo:
             for index, station in enumerate(sample.STATIONS):
                 delay = index * (pace.plug_in + pace.ticks * pace.tick) / 2
                 chargers.append(
-                    asyncio.get_running_loop().create_task(self._charger(station, ws_base, pace, delay))
+                    asyncio.get_running_loop().create_task(
+                        self._charger(station, ws_base, pace, stop_chargers, delay)
+                    )
                 )
             try:
                 await asyncio.wait_for(self.stop.wait(), self.options.duration)
             except TimeoutError:
                 _print(f"-- {self.options.duration:g} s are over")
         finally:
+            # Between two messages, so that no answer of the hub's is left without its socket.
+            stop_chargers.set()
+            if chargers:
+                await asyncio.wait(chargers, timeout=5)
             for task in chargers:
                 task.cancel()
             await asyncio.gather(*chargers, return_exceptions=True)
@@ -190,9 +197,11 @@ class Demo:
                 while not self.pushes.empty():
                     self._show(self.pushes.get_nowait())
 
-    async def _charger(self, station: sample.DemoStation, ws_base: str, pace: Pace, delay: float) -> None:
+    async def _charger(
+        self, station: sample.DemoStation, ws_base: str, pace: Pace, stop: asyncio.Event, delay: float
+    ) -> None:
         try:
-            await run_charger(station, ws_base, pace, _say, delay=delay)
+            await run_charger(station, ws_base, pace, _say, stop, delay=delay)
         except Exception as exc:
             _say(f"charger {station.station_id} stopped: {exc.__class__.__name__}: {exc}")
 

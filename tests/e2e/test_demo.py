@@ -146,6 +146,8 @@ def test_the_printed_curl_lines_work_and_sigint_stops_the_demo_cleanly(tmp_path:
         assert process.wait(timeout=30) == 0, (tmp_path / "stderr.txt").read_text()
         _until(lines, seen, r"^-- demo stopped", within=5)
         assert_cleaned_up("".join(seen))
+        # Cleanly: the chargers left between two calls, so nothing failed on either side of their sockets.
+        assert "Traceback" not in (tmp_path / "stderr.txt").read_text()
     finally:
         if process.poll() is None:
             process.kill()
