@@ -1,0 +1,2 @@
+"""The benchmark harness: every performance promise measured next to a baseline in the same run
+(`python -m benchmarks --help`)."""
