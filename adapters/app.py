@@ -22,6 +22,7 @@ from hub.config import Settings
 from hub.db import create_engine, create_sessionmaker
 from hub.main import create_app
 from hub.partners.client import PartnerClient
+from hub.partners.http import partner_http
 from hub.signals import ChangeSignal
 from hub.stations.settings import OcppSettings
 
@@ -49,7 +50,7 @@ def create_ocpp_gateway(
     settings = settings or Settings()
     engine = create_engine(settings.database_url)
     # Station tokens are authorized in real time with the eMSPs from this process too.
-    http = httpx.AsyncClient(headers={"User-Agent": f"ocpi-hub/{__version__}"})
+    http = partner_http()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import httpx
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -18,13 +17,13 @@ from rich.progress import Progress
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from hub import __version__
 from hub.config import Settings
 from hub.db import DatabaseUrlError, SessionMaker, create_engine, create_sessionmaker
 from hub.ocpi.enums import Role
 from hub.operator.imports import ImportFileError, ImportKind, ImportReport, import_objects
 from hub.partners import registration
 from hub.partners.client import PartnerClient
+from hub.partners.http import partner_http
 from hub.partners.registration import RegistrationError
 
 T = TypeVar("T")
@@ -128,7 +127,7 @@ def _print_json(value: Any) -> None:
 def _with_db(settings: Settings, body: Callable[[SessionMaker, PartnerClient], Awaitable[T]]) -> T:
     async def main() -> T:
         engine = create_engine(settings.database_url)
-        async with httpx.AsyncClient(headers={"User-Agent": f"ocpi-hub/{__version__}"}) as http:
+        async with partner_http() as http:
             try:
                 return await body(
                     create_sessionmaker(engine), PartnerClient(http, timeout=settings.partner_timeout)

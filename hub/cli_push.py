@@ -9,16 +9,15 @@ import signal
 import sys
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub import __version__
 from hub.db import create_engine, create_sessionmaker
 from hub.outbox.operations import UnknownModuleError, requeue_refused, resend
 from hub.outbox.state import partner_outbox
 from hub.outbox.worker import DeliveryWorker
+from hub.partners.http import partner_http
 from hub.signals import ChangeSignal
 from hub.tables import PartnerRecord
 from hub.tables.outbox import ResyncRecord
@@ -48,7 +47,7 @@ def worker(
 
     async def main() -> None:
         engine = create_engine(settings.database_url)
-        async with httpx.AsyncClient(headers={"User-Agent": f"ocpi-hub/{__version__}"}) as http:
+        async with partner_http() as http:
             delivery = DeliveryWorker(create_sessionmaker(engine, ChangeSignal()), http, settings)
             try:
                 if once:

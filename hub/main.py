@@ -26,6 +26,7 @@ from hub.operator import router as operator
 from hub.outbox import router as outbox
 from hub.outbox.worker import DeliveryWorker
 from hub.partners.client import PartnerClient
+from hub.partners.http import partner_http
 from hub.routing import install as install_hub_routing
 from hub.signals import ChangeSignal
 from hub.stations import admin as stations_admin
@@ -43,7 +44,7 @@ def create_app(
     settings = settings or Settings()
     logging.getLogger("hub").setLevel(settings.log_level.upper())
     engine = create_engine(settings.database_url)
-    http = httpx.AsyncClient(transport=partner_transport, headers={"User-Agent": f"ocpi-hub/{__version__}"})
+    http = partner_http(partner_transport)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

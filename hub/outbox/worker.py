@@ -77,7 +77,7 @@ class _Result:
 @dataclass
 class WorkerOptions:
     max_in_flight: int = 256
-    per_partner: int = 32
+    per_partner: int = 64
     claim_batch: int = 200
     grace: float = 5.0
 
