@@ -25,7 +25,7 @@ from hub.partners.client import PartnerClient
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -33,7 +33,7 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_partner_client(request: Request) -> PartnerClient:
+async def get_partner_client(request: Request) -> PartnerClient:
     client: PartnerClient = request.app.state.partner_client
     return client
 
@@ -53,7 +53,7 @@ ConfigCallerDep = Annotated[Caller, Depends(_any_caller, scope="function")]
 CallerDep = Annotated[Caller, Depends(_registered_caller, scope="function")]
 
 
-def routing_headers(request: Request) -> RoutingHeaders:
+async def routing_headers(request: Request) -> RoutingHeaders:
     """Functional modules: the OCPI-to-*/OCPI-from-* headers, validated (transport_and_format_message_routing)."""
     try:
         return parse_routing_headers(request.headers)
@@ -64,7 +64,7 @@ def routing_headers(request: Request) -> RoutingHeaders:
 RoutingDep = Annotated[RoutingHeaders, Depends(routing_headers)]
 
 
-def no_routing_headers(request: Request) -> None:
+async def no_routing_headers(request: Request) -> None:
     """Configuration modules: routing headers "SHALL NOT be used with these modules"."""
     present = routing_headers_present(request.headers)
     if present:
@@ -73,7 +73,7 @@ def no_routing_headers(request: Request) -> None:
         )
 
 
-def json_body(request: Request) -> None:
+async def json_body(request: Request) -> None:
     """Requests with a body must send `Content-Type: application/json` (transport_and_format_request_format)."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return

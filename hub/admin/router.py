@@ -22,7 +22,7 @@ from hub.partners.registration import (
 )
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     settings: Settings = request.app.state.settings
     if settings.admin_token is None:
         raise AdminDisabledError()
@@ -41,7 +41,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(requir
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def get_sessionmaker(request: Request) -> SessionMaker:
+async def get_sessionmaker(request: Request) -> SessionMaker:
     sessionmaker: SessionMaker = request.app.state.sessionmaker
     return sessionmaker
 

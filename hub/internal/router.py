@@ -18,7 +18,7 @@ from hub.stations.service import StationHub
 from hub.stations.settings import OcppSettings
 
 
-def require_internal_token(request: Request) -> None:
+async def require_internal_token(request: Request) -> None:
     settings: Settings = request.app.state.settings
     if not settings.internal_tokens:
         raise InternalDisabledError()
@@ -33,7 +33,7 @@ def require_internal_token(request: Request) -> None:
         raise InternalAuthError(headers={"WWW-Authenticate": "Bearer"})
 
 
-def event_ingest(request: Request) -> EventIngest:
+async def event_ingest(request: Request) -> EventIngest:
     """The app's ingest, on the app's StationHub (the OCPP endpoint's when this process serves one)."""
     state = request.app.state
     existing: EventIngest | None = getattr(state, "internal_events", None)

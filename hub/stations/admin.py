@@ -45,7 +45,7 @@ class StationView(BaseModel):
     statuses: dict[str, Any]
 
 
-def ocpp_settings(request: Request) -> OcppSettings:
+async def ocpp_settings(request: Request) -> OcppSettings:
     """The OCPP settings of this app (set by the OCPP composition), else from the environment."""
     existing: OcppSettings | None = getattr(request.app.state, "ocpp_settings", None)
     if existing is None:
