@@ -21,6 +21,7 @@ from ocpp.exceptions import (
     TypeConstraintViolationError,
 )
 from ocpp.messages import Call, MessageType, get_validator, unpack
+from starlette.websockets import WebSocketDisconnect
 
 from adapters.ocpp.frames import malformed_answer
 from hub.ports import HubPort
@@ -94,6 +95,8 @@ class StationChargePoint(ChargePoint):
         except OCPPError as error:
             logger.warning("station %s: %s %s refused: %s", self.id, msg.action, msg.unique_id, error)
             await self._send(msg.create_call_error(error).to_json())  # type: ignore[no-untyped-call]
+        except WebSocketDisconnect:
+            raise  # the station left while we answered: the connection ends, nothing failed here
         except Exception:
             logger.exception("station %s: %s %s failed", self.id, msg.action, msg.unique_id)
             await self._send(msg.create_call_error(InternalError()).to_json())  # type: ignore[no-untyped-call]

@@ -32,4 +32,9 @@ class WebSocketConnection:
         return text
 
     async def send(self, message: str) -> None:
-        await self.websocket.send_text(message)
+        try:
+            await self.websocket.send_text(message)
+        except (OSError, RuntimeError) as exc:
+            # uvicorn raises ClientDisconnected (an OSError) and Starlette a RuntimeError once the station
+            # has gone: a station leaving while we answer is a disconnect, not a failure of ours.
+            raise WebSocketDisconnect(1006, "the station closed the connection") from exc
