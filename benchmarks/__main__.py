@@ -17,9 +17,8 @@ from typing import Any
 from benchmarks import report
 from benchmarks.core import REGISTRY, Context, Figure
 
-
 # Registration order is the order of a full run.
-MODULES = ("bench_locations", "bench_ocpp", "bench_push", "bench_pricing")
+MODULES = ("bench_locations", "bench_status", "bench_ocpp", "bench_push", "bench_pricing")
 
 
 def _load_all() -> None:

@@ -31,9 +31,21 @@ def _held(ctx: Context, server: Process, address: str, name: str, count: int, so
         name,
         address,
         [
-            "--mode", "connect", "--stations", str(count), "--duration", str(hold), "--heartbeat", "30",
-            "--opening", "200", "--source", str(source), "--prefix", f"C{source}-",
-        ],  # fmt: skip
+            "--mode",
+            "connect",
+            "--stations",
+            str(count),
+            "--duration",
+            str(hold),
+            "--heartbeat",
+            "30",
+            "--opening",
+            "200",
+            "--source",
+            str(source),
+            "--prefix",
+            f"C{source}-",
+        ],
         timeout=120 + count / 50,
         on_ready=on_ready,
     )
@@ -121,9 +133,19 @@ def _meter(ctx: Context, address: str, name: str, protocol: str, prefix: str, co
         name,
         address,
         [
-            "--mode", "meter", "--protocol", protocol, "--stations", str(connections), "--prefix", prefix,
-            "--duration", str(runs_seconds), "--settle", "1",
-        ],  # fmt: skip
+            "--mode",
+            "meter",
+            "--protocol",
+            protocol,
+            "--stations",
+            str(connections),
+            "--prefix",
+            prefix,
+            "--duration",
+            str(runs_seconds),
+            "--settle",
+            "1",
+        ],
         timeout=120,
     )
     if result["connect_errors"] or result["errors"]:
@@ -136,7 +158,9 @@ def run_metervalues(ctx: Context) -> list[Figure]:
     connections = 16
     runs = ctx.pick(1, 3)
     url = seed.sqlite_database(ctx.workdir, "metervalues")
-    groups = {f"M16-{n}-": connections for n in range(runs)} | {f"M201-{n}-": connections for n in range(runs)}
+    groups = {f"M16-{n}-": connections for n in range(runs)} | {
+        f"M201-{n}-": connections for n in range(runs)
+    }
     ocpprun.seed_stations(url, 1, groups)
     hub, hub_address = ocpprun.hub_process(ctx, url, "metervalues-hub")
     central, central_address = ocpprun.central_process(ctx, "metervalues-central")

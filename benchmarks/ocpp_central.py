@@ -12,13 +12,17 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
+from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import AuthorizationStatus, RegistrationStatus
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call_result as result201
+from ocpp.v201.enums import RegistrationStatusEnumType
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.typing import Subprotocol
+
+from adapters.ocpp.routing import on
 
 TRANSACTION_IDS = itertools.count(1)
 
@@ -27,44 +31,46 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class Central16(ChargePoint16):  # type: ignore[misc]
-    @on("BootNotification")  # type: ignore[untyped-decorator]
+class Central16(ChargePoint16):
+    @on("BootNotification")
     def boot(self, **kwargs: Any) -> result16.BootNotification:
         return result16.BootNotification(current_time=now(), interval=300, status=RegistrationStatus.accepted)
 
-    @on("Heartbeat")  # type: ignore[untyped-decorator]
+    @on("Heartbeat")
     def heartbeat(self, **kwargs: Any) -> result16.Heartbeat:
         return result16.Heartbeat(current_time=now())
 
-    @on("StatusNotification")  # type: ignore[untyped-decorator]
+    @on("StatusNotification")
     def status(self, **kwargs: Any) -> result16.StatusNotification:
         return result16.StatusNotification()
 
-    @on("StartTransaction")  # type: ignore[untyped-decorator]
+    @on("StartTransaction")
     def start_transaction(self, **kwargs: Any) -> result16.StartTransaction:
         return result16.StartTransaction(
-            transaction_id=next(TRANSACTION_IDS), id_tag_info={"status": AuthorizationStatus.accepted}
+            transaction_id=next(TRANSACTION_IDS), id_tag_info=IdTagInfo(status=AuthorizationStatus.accepted)
         )
 
-    @on("MeterValues")  # type: ignore[untyped-decorator]
+    @on("MeterValues")
     def meter_values(self, **kwargs: Any) -> result16.MeterValues:
         return result16.MeterValues()
 
 
-class Central201(ChargePoint201):  # type: ignore[misc]
-    @on("BootNotification")  # type: ignore[untyped-decorator]
+class Central201(ChargePoint201):
+    @on("BootNotification")
     def boot(self, **kwargs: Any) -> result201.BootNotification:
-        return result201.BootNotification(current_time=now(), interval=300, status="Accepted")
+        return result201.BootNotification(
+            current_time=now(), interval=300, status=RegistrationStatusEnumType.accepted
+        )
 
-    @on("Heartbeat")  # type: ignore[untyped-decorator]
+    @on("Heartbeat")
     def heartbeat(self, **kwargs: Any) -> result201.Heartbeat:
         return result201.Heartbeat(current_time=now())
 
-    @on("StatusNotification")  # type: ignore[untyped-decorator]
+    @on("StatusNotification")
     def status(self, **kwargs: Any) -> result201.StatusNotification:
         return result201.StatusNotification()
 
-    @on("TransactionEvent")  # type: ignore[untyped-decorator]
+    @on("TransactionEvent")
     def transaction_event(self, **kwargs: Any) -> result201.TransactionEvent:
         return result201.TransactionEvent()
 
@@ -74,7 +80,7 @@ async def handler(connection: ServerConnection) -> None:
     station_id = path.rstrip("/").rsplit("/", 1)[-1]
     cls = Central16 if connection.subprotocol == "ocpp1.6" else Central201
     try:
-        await cls(station_id, connection).start()
+        await cls(station_id, connection).start()  # type: ignore[no-untyped-call]
     except Exception:
         return
 
@@ -84,7 +90,7 @@ async def main_async(port: int) -> None:
         handler,
         "127.0.0.1",
         port,
-        subprotocols=["ocpp1.6", "ocpp2.0.1"],  # type: ignore[list-item]
+        subprotocols=[Subprotocol("ocpp1.6"), Subprotocol("ocpp2.0.1")],
         compression=None,
         ping_interval=20,
         ping_timeout=20,
@@ -94,10 +100,12 @@ async def main_async(port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.ocpp_central", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.ocpp_central", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:
         import uvloop

@@ -5,7 +5,7 @@ process so that it does not share the measured server's interpreter:
 
 Every charger connects as `<url>/<prefix><n>`, sends its BootNotification and answers the server's CALLs
 with `{"status": "Accepted"}`. Modes: `connect` holds the chargers (heartbeats) and writes `<out>.ready`
-once all are booted; `status` sends StatusNotifications at `--rate` in all (one CALL in flight per charger,
+once all are booted; `status` writes it too, waits for `<out>.go` and then sends StatusNotifications at `--rate` in all (one CALL in flight per charger,
 each charger cycling over its connectors, the status flipping Available/Charging every cycle) and writes one
 `<monotonic send time> <station> <connector>` line per notification to `--sends`; `meter` starts one
 transaction per charger and then keeps one MeterValues (1.6) or TransactionEvent Updated (2.0.1) in flight
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from benchmarks.stats import percentile
 
@@ -33,7 +34,7 @@ OCPP16, OCPP201 = "ocpp1.6", "ocpp2.0.1"
 ID_TAG = "BENCHTAG01"
 
 
-class CallFailed(Exception):
+class CallFailedError(Exception):
     pass
 
 
@@ -61,7 +62,7 @@ class Charger:
         extra: dict[str, Any] = {"local_addr": (source, 0)} if source else {}
         self.ws = await connect(
             f"{url}/{self.station_id}",
-            subprotocols=[self.protocol],  # type: ignore[list-item]
+            subprotocols=[Subprotocol(self.protocol)],
             compression=None,
             open_timeout=60,
             ping_interval=None,
@@ -84,16 +85,16 @@ class Charger:
                 if message[0] == 3:
                     future.set_result(message[2])
                 else:
-                    future.set_exception(CallFailed(f"{message[2]}: {message[3]}"))
+                    future.set_exception(CallFailedError(f"{message[2]}: {message[3]}"))
         except Exception as exc:
             for future in self.pending.values():
                 if not future.done():
-                    future.set_exception(CallFailed(f"connection lost: {exc!r}"))
+                    future.set_exception(CallFailedError(f"connection lost: {exc!r}"))
             raise
         finally:
             for future in self.pending.values():
                 if not future.done():
-                    future.set_exception(CallFailed("connection closed"))
+                    future.set_exception(CallFailedError("connection closed"))
 
     async def call(self, action: str, payload: dict[str, Any]) -> tuple[float, float, Any]:
         """(send time, round trip seconds, CALLRESULT payload)."""
@@ -114,7 +115,7 @@ class Charger:
             payload = {"chargingStation": {"vendorName": "Bench", "model": "Load"}, "reason": "PowerUp"}
         _, _, result = await self.call("BootNotification", payload)
         if result.get("status") != "Accepted":
-            raise CallFailed(f"{self.station_id}: BootNotification {result}")
+            raise CallFailedError(f"{self.station_id}: BootNotification {result}")
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -168,7 +169,7 @@ async def open_all(args: argparse.Namespace, report: dict[str, Any]) -> list[Cha
 
 
 async def hold(args: argparse.Namespace, chargers: list[Charger], report: dict[str, Any]) -> None:
-    Path(args.out + ".ready").write_text("ready\n")
+    Path(args.out + ".ready").write_text("ready\n")  # noqa: ASYNC240
     errors = 0
     heartbeats = 0
 
@@ -191,6 +192,11 @@ async def hold(args: argparse.Namespace, chargers: list[Charger], report: dict[s
 
 
 async def statuses(args: argparse.Namespace, chargers: list[Charger], report: dict[str, Any]) -> None:
+    # The caller starts the clock (`<out>.go`) once the server is done with the connections.
+    Path(args.out + ".ready").write_text("ready\n")  # noqa: ASYNC240
+    go = Path(args.out + ".go")
+    while not go.exists():  # noqa: ASYNC110, ASYNC240
+        await asyncio.sleep(0.05)
     await asyncio.sleep(args.settle)
     sends: list[tuple[float, int, int]] = []
     rtts: list[float] = []
@@ -222,7 +228,9 @@ async def statuses(args: argparse.Namespace, chargers: list[Charger], report: di
     await asyncio.gather(*(run(i, c) for i, c in enumerate(chargers) if c.ws is not None))
     elapsed = time.monotonic() - started
     if args.sends:
-        Path(args.sends).write_text("".join(f"{t:.6f} {s} {c}\n" for t, s, c in sorted(sends)))
+        Path(args.sends).write_text(  # noqa: ASYNC240
+            "".join(f"{t:.6f} {s} {c}\n" for t, s, c in sorted(sends))
+        )
     report.update(sent=len(sends), errors=errors, seconds=elapsed, rate=len(sends) / elapsed)
     report["rtt_ms"] = latency_summary(rtts)
 
@@ -277,7 +285,11 @@ async def meter(args: argparse.Namespace, chargers: list[Charger], report: dict[
                         {
                             "timestamp": stamp,
                             "sampledValue": [
-                                {"value": str(n * 10), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}
+                                {
+                                    "value": str(n * 10),
+                                    "measurand": "Energy.Active.Import.Register",
+                                    "unit": "Wh",
+                                }
                             ],
                         }
                     ],
@@ -344,7 +356,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.ocppload", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.ocppload", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--url", required=True, help="OCPP base URL, e.g. ws://127.0.0.1:8000/ocpp")
     parser.add_argument("--mode", choices=("connect", "status", "meter"), required=True)
     parser.add_argument("--protocol", choices=(OCPP16, OCPP201), default=OCPP16)

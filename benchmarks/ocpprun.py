@@ -107,11 +107,11 @@ def run_generator(
     on_ready: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run `benchmarks.ocppload` against ws://<address>/ocpp to its end and return its JSON; `on_ready` is
-    called once its chargers are all connected (connect mode)."""
+    called once its chargers are all connected, and the generator then told to go on (status mode)."""
     out = ctx.workdir / f"{name}.json"
-    ready = Path(f"{out}.ready")
-    out.unlink(missing_ok=True)
-    ready.unlink(missing_ok=True)
+    ready, go = Path(f"{out}.ready"), Path(f"{out}.go")
+    for stale in (out, ready, go):
+        stale.unlink(missing_ok=True)
     argv = python("-m", "benchmarks.ocppload", "--url", f"ws://{address}/ocpp", "--out", str(out), *args)
     generator = Process(name, argv, clean_env(), log=ctx.log(name))
     deadline = time.monotonic() + timeout
@@ -121,6 +121,7 @@ def run_generator(
             if on_ready is not None and not called and ready.exists():
                 called = True
                 on_ready()
+                go.write_text("go\n")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not finish within {timeout:.0f} s (see {generator.log})")
             time.sleep(0.05)
