@@ -12,6 +12,7 @@ import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, func, insert, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -189,17 +190,21 @@ class ObjectRepository(Generic[R]):
             conditions.append(col(table.last_updated) >= page.date_from)
         if page.date_to is not None:
             conditions.append(col(table.last_updated) < page.date_to)
-        total = (await self.session.exec(select(func.count()).select_from(table).where(*conditions))).one()
+        # Core statements on the session's connection: the ORM's result machinery cost more than the queries.
+        connection = await self.session.connection()
+        total = (
+            await connection.execute(sa_select(func.count()).select_from(table).where(*conditions))
+        ).scalar_one()
         if page.limit == 0:
             return int(total), []
-        rows = await self.session.exec(
-            select(col(table.body))
+        rows = await connection.execute(
+            sa_select(col(table.body))
             .where(*conditions)
             .order_by(col(table.last_updated), col(table.id))  # type: ignore[attr-defined]
             .offset(page.offset)
             .limit(page.limit)
         )
-        return int(total), list(rows.all())
+        return int(total), list(rows.scalars().all())
 
     async def record_change(
         self,
