@@ -74,7 +74,7 @@ def engine_database(ctx: Context, engine: str) -> Iterator[str]:
 
 def measure_engine(ctx: Context, engine: str, total: int) -> list[Figure]:
     rng = random.Random(20261201)
-    runs, seconds = ctx.pick((1, 3.0), (3, 5.0))
+    runs, seconds = ctx.pick((1, 2.0), (3, 5.0))
     figures: list[Figure] = []
     with engine_database(ctx, engine) as url:
         ctx.say(f"  {engine}: importing {total:,} Locations")
@@ -135,7 +135,7 @@ def measure_engine(ctx: Context, engine: str, total: int) -> list[Figure]:
 
 @benchmark("locations-get", "paginated Locations GETs, SQLite and PostgreSQL, vs the same bytes from memory")
 def run(ctx: Context) -> list[Figure]:
-    total = ctx.pick(2_000, 10_000)
+    total = ctx.pick(1_000, 10_000)
     figures = measure_engine(ctx, "sqlite", total)
     if seed.postgres_available():
         figures += measure_engine(ctx, "postgresql", total)

@@ -8,6 +8,8 @@ from typing import Any
 
 from benchmarks.core import Figure
 
+ANALYSIS = "<!-- analysis: kept when the table above is regenerated -->"
+
 
 def _number(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -87,7 +89,13 @@ def write_markdown(path: Path, result: dict[str, Any]) -> None:
     plot = plot_status_push(path.with_name("benchmarks-status-push.png"), figures)
     if plot is not None:
         parts += ["", f"![status-push latency vs rate]({plot.name})"]
-    path.write_text("\n".join(parts) + "\n")
+    # The analysis under the marker is written by hand; a new run keeps it.
+    kept = ""
+    if path.exists():
+        previous = path.read_text()
+        if ANALYSIS in previous:
+            kept = previous[previous.index(ANALYSIS) :]
+    path.write_text("\n".join(parts) + "\n" + ("\n" + kept if kept else ""))
 
 
 def plot_status_push(path: Path, figures: list[dict[str, Any]]) -> Path | None:
