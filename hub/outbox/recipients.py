@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,6 +30,25 @@ def audience(module: str) -> tuple[str, ...]:
     return _AUDIENCE.get(module, ())
 
 
+# Built once: constructing the joined select for every change cost more than running it.
+_RECIPIENTS = (
+    select(
+        col(PartnerRoleRecord.partner_id),
+        col(PartnerRoleRecord.role),
+        col(PartnerRoleRecord.country_code),
+        col(PartnerRoleRecord.party_id),
+    )
+    .join(PartnerRecord, col(PartnerRecord.id) == col(PartnerRoleRecord.partner_id))
+    .join(PartnerEndpointRecord, col(PartnerEndpointRecord.partner_id) == col(PartnerRoleRecord.partner_id))
+    .where(
+        col(PartnerRecord.status) == PartnerStatus.REGISTERED,
+        col(PartnerEndpointRecord.module) == bindparam("module"),
+        col(PartnerEndpointRecord.interface_role) == InterfaceRole.RECEIVER,
+    )
+    .order_by(col(PartnerRoleRecord.partner_id), col(PartnerRoleRecord.id))
+)
+
+
 @dataclass(frozen=True)
 class Recipient:
     partner_id: int
@@ -47,25 +66,7 @@ async def recipients(
     """Registered partners that implement `module`'s Receiver interface and may see the object; for
     Sessions and CDRs only the partner holding the role of the token's owner. `exclude` is the object's owner
     (a party is never sent its own objects)."""
-    statement = (
-        select(
-            col(PartnerRoleRecord.partner_id),
-            col(PartnerRoleRecord.role),
-            col(PartnerRoleRecord.country_code),
-            col(PartnerRoleRecord.party_id),
-        )
-        .join(PartnerRecord, col(PartnerRecord.id) == col(PartnerRoleRecord.partner_id))
-        .join(
-            PartnerEndpointRecord, col(PartnerEndpointRecord.partner_id) == col(PartnerRoleRecord.partner_id)
-        )
-        .where(
-            col(PartnerRecord.status) == PartnerStatus.REGISTERED,
-            col(PartnerEndpointRecord.module) == module,
-            col(PartnerEndpointRecord.interface_role) == InterfaceRole.RECEIVER,
-        )
-        .order_by(col(PartnerRoleRecord.partner_id), col(PartnerRoleRecord.id))
-    )
-    rows = (await (await session.connection()).execute(statement)).all()
+    rows = (await (await session.connection()).execute(_RECIPIENTS, {"module": module})).all()
     found: dict[int, Recipient] = {}
     for partner_id, role, country_code, party_id in rows:
         if partner_id in found or (country_code, party_id) == exclude:
