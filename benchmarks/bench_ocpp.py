@@ -64,7 +64,7 @@ def _held(ctx: Context, server: Process, address: str, name: str, count: int, so
 def run_connections(ctx: Context) -> list[Figure]:
     limit = ocpprun.raise_file_limit()
     ctx.say(f"  open files limit: {limit:,}")
-    counts = ctx.pick((500, 1_000), (1_000, 5_000, 10_000))
+    counts = ctx.pick((250, 500), (1_000, 5_000, 10_000))
     figures: list[Figure] = []
     source = 10
     for count in counts:

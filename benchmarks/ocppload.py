@@ -173,9 +173,13 @@ async def hold(args: argparse.Namespace, chargers: list[Charger], report: dict[s
     errors = 0
     heartbeats = 0
 
+    async def pause(seconds: float) -> None:
+        # Never past the end of the hold: a staggered start or the next beat may lie beyond it.
+        await asyncio.sleep(max(0.0, min(seconds, until - time.monotonic())))
+
     async def beat(index: int, charger: Charger) -> None:
         nonlocal errors, heartbeats
-        await asyncio.sleep(args.heartbeat * index / max(1, len(chargers)))
+        await pause(args.heartbeat * index / max(1, len(chargers)))
         while time.monotonic() < until:
             try:
                 await charger.call("Heartbeat", {})
@@ -183,7 +187,7 @@ async def hold(args: argparse.Namespace, chargers: list[Charger], report: dict[s
             except Exception:
                 errors += 1
                 return
-            await asyncio.sleep(args.heartbeat)
+            await pause(args.heartbeat)
 
     until = time.monotonic() + args.duration
     await asyncio.gather(*(beat(i, c) for i, c in enumerate(chargers) if c.ws is not None))
