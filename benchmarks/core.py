@@ -69,7 +69,7 @@ class Figure:
             "benchmark": self.benchmark,
             "label": self.label,
             "unit": self.unit,
-            "value": self.value,
+            "value": None if math.isnan(self.value) else self.value,
             "spread": self.spread.as_dict() if self.spread else None,
             "baseline": self.baseline,
             "baseline_label": self.baseline_label,
