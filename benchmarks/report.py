@@ -31,7 +31,7 @@ def table(figures: list[Figure]) -> str:
             (
                 f.benchmark,
                 f.label,
-                f"{_number(f.value)} {f.unit}",
+                f"{_number(f.value, 3 if not f.unit else 1)} {f.unit}".rstrip(),
                 spread,
                 _number(f.baseline),
                 _number(f.ratio, 2) if f.ratio is not None else "",
@@ -57,7 +57,7 @@ def _markdown_table(figures: list[dict[str, Any]]) -> str:
         span = f"{_number(spread['min'])}-{_number(spread['max'])}" if spread else ""
         ratio = _number(f["ratio"], 2) if f["ratio"] is not None else ""
         lines.append(
-            f"| {f['benchmark']} | {f['label']} | {_number(f['value'])} {f['unit']} | {span} | "
+            f"| {f['benchmark']} | {f['label']} | {_number(f['value'], 3 if not f['unit'] else 1)} {f['unit']} | {span} | "
             f"{_number(f['baseline'])} | {ratio} | {f['target'] or ''} | {_verdict(f['met'])} |"
         )
     return "\n".join(lines)
