@@ -20,6 +20,7 @@ from hub.charging import ordering, places
 from hub.charging import sessions as documents
 from hub.charging.authorization import SessionAuth
 from hub.charging.meter import Meter
+from hub.charging.observer import ChargingObserver, notify
 from hub.charging.repository import ChargingRepository, find_connector, mapped_connectors
 from hub.config import Settings
 from hub.db import SessionMaker
@@ -105,6 +106,7 @@ class ChargingHub:
         ocpp: OcppSettings | None = None,
         now: Callable[[], datetime] = utc_now,
         patch_interval: float = PATCH_INTERVAL,
+        observer: ChargingObserver | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
@@ -113,6 +115,8 @@ class ChargingHub:
         self.now = now
         self.patch_interval = patch_interval
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Told after each committed transaction event (site load balancing); set after construction too.
+        self.observer = observer
 
     # -- authorization -------------------------------------------------------------------------------------
 
@@ -197,6 +201,8 @@ class ChargingHub:
             async with self.sessionmaker() as session:
                 outcome = await self._write_phase(session, station_id, report, prepared)
                 await session.commit()
+            if self.observer is not None:
+                notify(self.observer, station_id, report, outcome)
             return outcome
 
     async def _find(
