@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.analytics.decisions import AUTHORIZE, START, allowed_of, log_station_decision
 from hub.charging import authorization as auth_map
 from hub.charging import ordering, places
 from hub.charging import sessions as documents
@@ -126,6 +127,9 @@ class ChargingHub:
         async with self.sessionmaker() as session:
             station = await StationRepository(session).get(station_id)
             authorization = await self._lookup(session, station, token, evse)
+            outcome = "NOT_ALLOWED" if authorization is None else authorization.allowed.value
+            if log_station_decision(session, station, AUTHORIZE, outcome, evse=evse):
+                await session.commit()
         if authorization is None:
             return AuthorizationAnswer(AuthorizationStatus.INVALID)
         return auth_map.answer(authorization)
@@ -352,6 +356,10 @@ class ChargingHub:
         )
         repo = ChargingRepository(session)
         await repo.save(record)
+        if prepared.auth is not None:
+            log_station_decision(
+                session, station, START, allowed_of(auth.answer.status), evse_uid=record.evse_uid
+            )
         if record.transaction_id is None:
             # 1.6 standalone: the transactionId we tell the station is the row's id.
             record.transaction_id = str(record.id)

@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.analytics.history import LOCATIONS, STATUS_HISTORY, status_rows
 from hub.auth import Caller
 from hub.errors import InvalidParametersError, ObjectNotFoundError, describe_validation_errors
 from hub.ocpi.base import ci_equal, format_datetime, parse_datetime, utc_now
@@ -104,6 +105,7 @@ class ObjectRepository(Generic[R]):
         self._inserts: list[R] = []
         self._events: list[dict[str, Any]] = []
         self._changes: list[Change] = []
+        self._statuses: list[dict[str, Any]] = []
 
     async def preload(self, owners: Sequence[Owner], object_ids: Sequence[str]) -> None:
         """Load these objects in one query so that bulk writes (imports) need no query per object."""
@@ -160,7 +162,9 @@ class ObjectRepository(Generic[R]):
             await self.session.exec(insert(ChangeEventRecord), params=self._events)
         if self._changes:
             await OutboxWriter(self.session).add(self._changes)
-        self._inserts, self._events, self._changes = [], [], []
+        if self._statuses:
+            await (await self.session.connection()).execute(insert(STATUS_HISTORY), self._statuses)
+        self._inserts, self._events, self._changes, self._statuses = [], [], [], []
 
     async def delete(self, record: R) -> None:
         await self.session.delete(record)
@@ -247,11 +251,19 @@ class ObjectRepository(Generic[R]):
             token_owner=token_owner,
             changed_at=now,
         )
+        statuses = (
+            status_rows(owner.country_code, owner.party_id, object_id, method, body, evse_uid, now)
+            if module == LOCATIONS and connector_id is None and body is not None
+            else []
+        )
         if self._preloaded is not None:
             self._events.append(event)
             self._changes.append(change)
+            self._statuses += statuses
             return
         self.session.add(ChangeEventRecord(**event))
+        if statuses:
+            await (await self.session.connection()).execute(insert(STATUS_HISTORY), statuses)
         mark_changes(self.session)
         await OutboxWriter(self.session).add([change])
 

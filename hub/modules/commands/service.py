@@ -12,6 +12,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import State
 
+from hub.analytics.decisions import REMOTE_START
+from hub.analytics.history import log_authorization
 from hub.auth import Caller
 from hub.config import Settings
 from hub.errors import InvalidParametersError, UnknownLocationError
@@ -310,6 +312,16 @@ async def receive(
             result=CommandResponseType(exc.result), timeout=timeout, message=english(exc.reason)
         )
         plan = None
+    if isinstance(request, StartSession) and local is not None:
+        log_authorization(
+            session,
+            country_code=local.country_code,
+            party_id=local.party_id,
+            location_id=request.location_id,
+            evse_uid=request.evse_uid,
+            kind=REMOTE_START,
+            outcome=response.result.value,
+        )
     accepted = response.result == CommandResponseType.ACCEPTED
     location_id = getattr(request, "location_id", None)
     session_id = getattr(request, "session_id", None)

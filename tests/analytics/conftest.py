@@ -1,0 +1,6 @@
+"""Fixtures of the analytics tests: the charging rig (its hub on both engines, stations mapped to LOC1-LOC3)."""
+
+from __future__ import annotations
+
+from tests.charging.conftest import rig  # noqa: F401 (fixture)
+from tests.outbox.conftest import fakes, hub, make_hub  # noqa: F401 (fixtures)
