@@ -20,6 +20,7 @@ from hub.charging import authorization as auth_map
 from hub.charging import ordering, places
 from hub.charging import sessions as documents
 from hub.charging.authorization import SessionAuth
+from hub.charging.live import LiveTransactions, must_write, take
 from hub.charging.meter import Meter
 from hub.charging.observer import ChargingObserver, notify
 from hub.charging.repository import ChargingRepository, find_connector, mapped_connectors
@@ -118,6 +119,7 @@ class ChargingHub:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Told after each committed transaction event (site load balancing); set after construction too.
         self.observer = observer
+        self.live = LiveTransactions()
 
     # -- authorization -------------------------------------------------------------------------------------
 
@@ -199,15 +201,62 @@ class ChargingHub:
 
     async def transaction_event(self, station_id: str, report: TransactionReport) -> TransactionOutcome:
         async with self._locks[station_id]:
-            prepared, early = await self._read_phase(station_id, report)
-            if early is not None:
-                return early
-            async with self.sessionmaker() as session:
-                outcome = await self._write_phase(session, station_id, report, prepared)
-                await session.commit()
+            outcome = self._in_memory(station_id, report)
+            if outcome is None:
+                prepared, early = await self._read_phase(station_id, report)
+                if early is not None:
+                    return early
+                try:
+                    async with self.sessionmaker() as session:
+                        outcome = await self._write_phase(session, station_id, report, prepared)
+                        await session.commit()
+                except BaseException:
+                    self.live.abort(station_id)
+                    raise
+                self.live.commit(station_id)
             if self.observer is not None:
                 notify(self.observer, station_id, report, outcome)
             return outcome
+
+    def _in_memory(self, station_id: str, report: TransactionReport) -> TransactionOutcome | None:
+        """The outcome of an event with nothing to send or keep, taken on the running transaction's copy in
+        memory (hub.charging.live); None when the event needs the database."""
+        live = self.live.get(station_id, report.transaction_id)
+        if live is None:
+            return None
+        record = live.record
+        if ordering.stale(record, report):
+            return self._as_before(record, report)
+        if must_write(record, live.meter, report, self.now(), self.patch_interval):
+            return None
+        take(record, live.meter, report)
+        live.dirty = True
+        answer = None
+        if report.id_token is not None:
+            answer = SessionAuth.load(record.state["auth"]).answer
+        return TransactionOutcome(record.transaction_id, answer, record.session_id)
+
+    async def release(self, station_id: str) -> None:
+        """The station's connection to this process ended: what its running transactions' readings said
+        since their last write is kept, and they are forgotten here (the station may come back through
+        another process). A row written since by another process is left as it is."""
+        async with self._locks[station_id]:
+            dirty = [live for live in self.live.release(station_id) if live.dirty]
+            if not dirty:
+                return
+            async with self.sessionmaker() as session:
+                repo = ChargingRepository(session)
+                for live in dirty:
+                    assert live.record.transaction_id is not None
+                    record = await repo.by_transaction_id(
+                        station_id, live.record.transaction_id, for_update=True
+                    )
+                    if record is None or record.ended_at is not None or record.updated_at != live.version:
+                        continue
+                    live.onto(record)
+                    record.updated_at = utc_now()
+                    await repo.save(record)
+                await session.commit()
 
     async def _find(
         self, session: AsyncSession, station: StationRecord, report: TransactionReport, *, for_update: bool
@@ -278,6 +327,9 @@ class ChargingHub:
         record = await self._find(session, station, report, for_update=True)
         if record is None:
             return await self._create(session, station, owner, report, prepared)
+        live = self.live.current(record)
+        if live is not None:
+            live.onto(record)
         if ordering.stale(record, report):
             return self._as_before(record, report)
         return await self._apply(session, station, owner, record, report, prepared)
@@ -400,17 +452,8 @@ class ChargingHub:
     ) -> TransactionOutcome:
         meter = Meter.load(record.state.get("meter") or {})
         auth = SessionAuth.load(record.state["auth"])
+        urgent = take(record, meter, report)
         state = dict(record.state)
-        state["seq"] = ordering.note(record, report)
-        # Late (queued offline): its readings count, but it moves no state backwards.
-        late = record.last_event_at is not None and report.timestamp < record.last_event_at
-        if not late:
-            record.last_event_at = report.timestamp
-        for reading in report.meter:
-            meter.read(reading)
-        urgent = False
-        if report.charging_state is not None and not late:
-            urgent = meter.change_state(report.charging_state, max(report.timestamp, meter.periods[-1].start))
         replace = False
         if prepared.auth is not None and record.status == SessionStatus.PENDING:
             auth = prepared.auth
@@ -446,6 +489,7 @@ class ChargingHub:
     def _store(self, record: TransactionRecord, meter: Meter) -> None:
         record.state = {**record.state, "meter": meter.dump()}
         record.updated_at = utc_now()
+        self.live.stage(record, meter)
 
     async def _put(
         self, session: AsyncSession, record: TransactionRecord, meter: Meter, auth: SessionAuth

@@ -204,6 +204,7 @@ class StationHub:
             await self._apply(session, station, forget=True)
 
     async def station_disconnected(self, station_id: str, *, connection_id: str) -> None:
+        await self.charging.release(station_id)
         async with self._station(station_id) as (session, station):
             if station is None or station.connection_id != connection_id:
                 return

@@ -228,14 +228,21 @@ class Rig:
         stored: dict[str, Any] = self.emsp.model.objects[("sessions", "NL", "GWY", session_id.upper())]
         return stored
 
-    async def transaction(self, transaction_id: str = "TX1", station: str = "CP201") -> TransactionRecord:
+    async def transaction(
+        self, transaction_id: str = "TX1", station: str = "CP201", *, stored: bool = False
+    ) -> TransactionRecord:
+        """The transaction as the hub knows it: its row with what the events since its last write changed
+        (kept in memory); `stored`: the row alone."""
         async with self.hub.app.state.sessionmaker() as session:
             statement = select(TransactionRecord).where(
                 col(TransactionRecord.station_id) == station,
                 col(TransactionRecord.transaction_id) == transaction_id,
             )
             record: TransactionRecord = (await session.exec(statement)).one()
-            return record
+        live = None if stored else self.charging.live.current(record)
+        if live is not None:
+            live.onto(record)
+        return record
 
     async def our_session(self, session_id: str) -> dict[str, Any]:
         response = await self.hub.admin("GET", f"sessions/NL/GWY/{session_id}")
