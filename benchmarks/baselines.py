@@ -3,7 +3,8 @@
 `pages_app`: a minimal FastAPI app returning recorded answers (body and headers) from memory, by path and
 query, read from the JSON file named by BENCH_PAGES. `receiver_app`: an OCPI Receiver that accepts every
 PUT/PATCH/POST at once (the fast partner of the push benchmarks; BENCH_RECEIPTS, when set, is a file it
-appends `<monotonic receipt time> <path>` lines to)."""
+appends `<monotonic receipt time> <method> <path> <status> <last_updated>` lines to, "-" for what the body
+does not carry)."""
 
 from __future__ import annotations
 
@@ -32,15 +33,28 @@ def pages_app() -> FastAPI:
     return app
 
 
+def _state_of(body: bytes) -> tuple[str, str]:
+    """The `status` and `last_updated` a pushed body carries ("-" for what it does not)."""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return "-", "-"
+    if not isinstance(data, dict):
+        return "-", "-"
+    return str(data.get("status") or "-"), str(data.get("last_updated") or "-")
+
+
 def receiver_app() -> FastAPI:
     receipts_path = os.environ.get("BENCH_RECEIPTS")
     receipts = open(receipts_path, "a", buffering=1, encoding="utf-8") if receipts_path else None  # noqa: SIM115
     app = FastAPI()
 
     async def accept(request: Request) -> Response:
-        await request.body()
+        body = await request.body()
         if receipts is not None:
-            receipts.write(f"{time.monotonic():.6f} {request.method} {request.url.path}\n")
+            received = time.monotonic()
+            status, stamp = _state_of(body)
+            receipts.write(f"{received:.6f} {request.method} {request.url.path} {status} {stamp}\n")
         return Response(ACCEPTED, media_type="application/json")
 
     app.add_api_route("/{path:path}", accept, methods=["PUT", "PATCH", "POST"])

@@ -5,18 +5,25 @@ system."""
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from benchmarks import ocpprun, seed
 from benchmarks.core import Context, Figure, Target, benchmark
 from benchmarks.processes import Process, clean_env, free_port, running, uvicorn_argv, wait_http
 from benchmarks.stats import percentile
+from hub.db import create_engine, create_sessionmaker
+from hub.tables.outbox import OPEN_STATES, OutboxRecord
 
 PARTNERS = 5
 STATIONS = 100
@@ -35,8 +42,40 @@ class Delivery:
     p50_ms: float
     p99_ms: float
     max_ms: float
-    delivered: float
     sent: int
+    # Of the (change, partner) pairs: carried by a PATCH of their own, merged into a later PATCH of the same
+    # EVSE, carried only by a PATCH that came after the benchmark stopped waiting, never carried.
+    own: int
+    coalesced: int
+    late: int
+    lost: int
+    # PATCHes that carried an older state of their EVSE than one the partner had already received.
+    backwards: int
+
+    @property
+    def pairs(self) -> int:
+        return self.sent * PARTNERS
+
+    @property
+    def delivered(self) -> float:
+        """Own or coalesced, in time."""
+        return (self.own + self.coalesced) / self.pairs if self.pairs else float("nan")
+
+    def fraction(self, count: int) -> float:
+        return count / self.pairs if self.pairs else float("nan")
+
+
+@dataclass(frozen=True)
+class _Send:
+    at: float
+    wall: float
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    at: float
+    status: str
+    stamp: float | None
 
 
 def _generator_args(rate: int, seconds: float, sends: Path | None) -> list[str]:
@@ -59,23 +98,31 @@ def _generator_args(rate: int, seconds: float, sends: Path | None) -> list[str]:
     return args + (["--sends", str(sends)] if sends is not None else [])
 
 
-def _receipts(path: Path, since: float) -> list[tuple[float, int, str]]:
-    """(receipt time, partner, EVSE uid) of every EVSE PATCH received at or after `since`."""
-    found: list[tuple[float, int, str]] = []
+def _wall(stamp: str) -> float | None:
+    if stamp == "-":
+        return None
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _receipts(path: Path, since: float) -> dict[tuple[int, str], list[_Receipt]]:
+    """The EVSE PATCHes received at or after `since`, by (partner, EVSE uid), in the order received."""
+    found: dict[tuple[int, str], list[_Receipt]] = defaultdict(list)
     if not path.exists():
         return found
     for line in path.read_text().splitlines():
-        received, method, target = line.split(" ", 2)
+        received, method, target, status, stamp = line.split(" ", 4)
         parts = target.strip("/").split("/")
         # /p<n>/locations/<country>/<party>/<location>/<evse>
         if method == "PATCH" and len(parts) == 6 and float(received) >= since:
-            found.append((float(received), int(parts[0][1:]), parts[5]))
+            found[(int(parts[0][1:]), parts[5])].append(_Receipt(float(received), status, _wall(stamp)))
+    for receipts in found.values():
+        receipts.sort(key=lambda r: r.at)
     return found
 
 
-def _wait_quiet(path: Path) -> None:
-    """Until no push arrived for 2 s (at most 30 s): the stations' disconnection is pushed too."""
-    deadline = time.monotonic() + 30.0
+def _wait_quiet(path: Path, *, longest: float = 30.0) -> None:
+    """Until no push arrived for 2 s (at most `longest` s): the stations' disconnection is pushed too."""
+    deadline = time.monotonic() + longest
     count, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         now = path.stat().st_size if path.exists() else 0
@@ -86,33 +133,91 @@ def _wait_quiet(path: Path) -> None:
         time.sleep(0.25)
 
 
-def _deliveries(sends_file: Path, receipts_file: Path, first: int) -> Delivery:
-    """Each send's latency is the time to the first receipt of its EVSE at each partner after it; a send
-    without one is not delivered."""
-    sends = []
+def _open_pushes(url: str) -> int:
+    async def count() -> int:
+        engine = create_engine(url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                statement = select(func.count()).where(col(OutboxRecord.state).in_(OPEN_STATES))
+                return int((await session.exec(statement)).one())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())
+
+
+def _drain(url: str, path: Path, longest: float) -> None:
+    """After the benchmark stopped waiting: until the outbox holds no open push (at most `longest` s), so
+    that what comes late is told from what never comes."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline and _open_pushes(url):
+        time.sleep(0.5)
+    _wait_quiet(path, longest=5.0)
+
+
+def _carried(sends: list[_Send], receipt: _Receipt) -> int | None:
+    """Which change of its EVSE a PATCH carries: the hub stamps a state while the charger waits for the
+    answer, so between that change's send and the next one (None: not a StatusNotification's state, such as
+    the UNKNOWN of a connection that ended)."""
+    if receipt.stamp is None or receipt.status == "UNKNOWN":
+        return None
+    # The stamp has milliseconds; a change is stamped after its send.
+    index = bisect.bisect_right([s.wall for s in sends], receipt.stamp + 0.001) - 1
+    return index if index >= 0 else None
+
+
+def _deliveries(sends_file: Path, receipts_file: Path, first: int, window_end: float) -> Delivery:
+    """Each change at each partner: delivered by the first PATCH of its EVSE carrying it or a later change
+    (merged into it: coalesced), late when that PATCH came after `window_end`, lost without one; its latency
+    is from the send to that PATCH."""
+    by_evse: dict[str, list[_Send]] = defaultdict(list)
+    first_send = float("inf")
     for line in sends_file.read_text().splitlines():
-        sent, station, connector = line.split()
-        sends.append((float(sent), f"L{first + int(station):06d}-{connector}"))
-    if not sends:
+        sent, station, connector, wall = line.split()
+        by_evse[f"L{first + int(station):06d}-{connector}"].append(_Send(float(sent), float(wall)))
+        first_send = min(first_send, float(sent))
+    if not by_evse:
         raise RuntimeError("the generator sent no StatusNotification")
-    by_target: dict[tuple[int, str], list[float]] = defaultdict(list)
-    for stamp, partner, evse in _receipts(receipts_file, sends[0][0]):
-        by_target[(partner, evse)].append(stamp)
-    for times in by_target.values():
-        times.sort()
-    latencies = []
-    for stamp, evse in sends:
+    receipts = _receipts(receipts_file, first_send)
+    latencies: list[float] = []
+    own = coalesced = late = lost = backwards = 0
+    for evse, sends in by_evse.items():
+        sends.sort(key=lambda s: s.at)
         for partner in range(PARTNERS):
-            times = by_target.get((partner, evse), [])
-            at = bisect.bisect_left(times, stamp)
-            if at < len(times):
-                latencies.append((times[at] - stamp) * 1000)
+            carried = [
+                (receipt, index)
+                for receipt in receipts.get((partner, evse), [])
+                if (index := _carried(sends, receipt)) is not None
+            ]
+            highest = -1
+            for _, index in carried:
+                backwards += index < highest
+                highest = max(highest, index)
+            position = 0
+            for k, send in enumerate(sends):
+                while position < len(carried) and carried[position][1] < k:
+                    position += 1
+                if position == len(carried):
+                    lost += 1
+                    continue
+                receipt, index = carried[position]
+                latencies.append((receipt.at - send.at) * 1000)
+                if receipt.at > window_end:
+                    late += 1
+                elif index == k:
+                    own += 1
+                else:
+                    coalesced += 1
     return Delivery(
         p50_ms=percentile(latencies, 0.5),
         p99_ms=percentile(latencies, 0.99),
         max_ms=max(latencies, default=float("nan")),
-        delivered=len(latencies) / (len(sends) * PARTNERS),
-        sent=len(sends),
+        sent=sum(len(s) for s in by_evse.values()),
+        own=own,
+        coalesced=coalesced,
+        late=late,
+        lost=lost,
+        backwards=backwards,
     )
 
 
@@ -182,7 +287,9 @@ def _measure_engine(
                 if result["connect_errors"] or result["errors"]:
                     raise RuntimeError(f"status-push {engine} {rate}/s: errors {result}")
                 _wait_quiet(receipts)
-                delivery = _deliveries(sends, receipts, group * STATIONS)
+                window_end = time.monotonic()
+                _drain(url, receipts, ctx.pick(30.0, 90.0))
+                delivery = _deliveries(sends, receipts, group * STATIONS, window_end)
                 base = baselines[rate]
                 extra = {
                     "rate": rate,
@@ -191,6 +298,11 @@ def _measure_engine(
                     "p99_ms": delivery.p99_ms,
                     "max_ms": delivery.max_ms,
                     "delivered": delivery.delivered,
+                    "own": delivery.fraction(delivery.own),
+                    "coalesced": delivery.fraction(delivery.coalesced),
+                    "late": delivery.fraction(delivery.late),
+                    "lost": delivery.fraction(delivery.lost),
+                    "backwards": delivery.backwards,
                     "sent_rate": result["rate"],
                     "hub_round_trip_ms": result["rtt_ms"],
                 }
@@ -218,10 +330,22 @@ def _measure_engine(
                     ),
                     Figure(
                         benchmark="status-push",
-                        label=f"{where}, delivered fraction of {delivery.sent:,} changes",
+                        label=(
+                            f"{where}, delivered fraction of {delivery.sent:,} changes (own PATCH "
+                            f"{delivery.fraction(delivery.own):.3f}, coalesced "
+                            f"{delivery.fraction(delivery.coalesced):.3f}; late "
+                            f"{delivery.fraction(delivery.late):.3f}, lost {delivery.fraction(delivery.lost):.3f})"
+                        ),
                         unit="",
                         value=delivery.delivered,
                         target=Target.at_least(1.0, source="issue 6"),
+                    ),
+                    Figure(
+                        benchmark="status-push",
+                        label=f"{where}, PATCHes carrying an older state than one already received",
+                        unit="",
+                        value=float(delivery.backwards),
+                        target=Target.at_most(0, source="DESIGN decision 5"),
                     ),
                 ]
     return figures

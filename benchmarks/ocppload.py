@@ -7,7 +7,7 @@ Every charger connects as `<url>/<prefix><n>`, sends its BootNotification and an
 with `{"status": "Accepted"}`. Modes: `connect` holds the chargers (heartbeats) and writes `<out>.ready`
 once all are booted; `status` writes it too, waits for `<out>.go` and then sends StatusNotifications at `--rate` in all (one CALL in flight per charger,
 each charger cycling over its connectors, the status flipping Available/Charging every cycle) and writes one
-`<monotonic send time> <station> <connector>` line per notification to `--sends`; `meter` starts one
+`<monotonic send time> <station> <connector> <wall-clock send time>` line per notification to `--sends`; `meter` starts one
 transaction per charger and then keeps one MeterValues (1.6) or TransactionEvent Updated (2.0.1) in flight
 per charger, closed loop. Writes one JSON object to `--out`."""
 
@@ -202,7 +202,7 @@ async def statuses(args: argparse.Namespace, chargers: list[Charger], report: di
     while not go.exists():  # noqa: ASYNC110, ASYNC240
         await asyncio.sleep(0.05)
     await asyncio.sleep(args.settle)
-    sends: list[tuple[float, int, int]] = []
+    sends: list[tuple[float, int, int, float]] = []
     rtts: list[float] = []
     errors = 0
     count = len(chargers)
@@ -221,19 +221,22 @@ async def statuses(args: argparse.Namespace, chargers: list[Charger], report: di
             connector = 1 + k % args.connectors
             charging = (k // args.connectors) % 2 == 0
             action, payload = status_payload(args.protocol, connector, charging)
+            # The wall clock too: the hub stamps the state it pushes with it (last_updated), which tells the
+            # receiver which of an EVSE's changes a PATCH carries.
+            wall = time.time()
             try:
                 sent, rtt, _ = await charger.call(action, payload)
             except Exception:
                 errors += 1
                 continue
-            sends.append((sent, index, connector))
+            sends.append((sent, index, connector, wall))
             rtts.append(rtt)
 
     await asyncio.gather(*(run(i, c) for i, c in enumerate(chargers) if c.ws is not None))
     elapsed = time.monotonic() - started
     if args.sends:
         Path(args.sends).write_text(  # noqa: ASYNC240
-            "".join(f"{t:.6f} {s} {c}\n" for t, s, c in sorted(sends))
+            "".join(f"{t:.6f} {s} {c} {w:.6f}\n" for t, s, c, w in sorted(sends))
         )
     report.update(sent=len(sends), errors=errors, seconds=elapsed, rate=len(sends) / elapsed)
     report["rtt_ms"] = latency_summary(rtts)

@@ -11,9 +11,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub import writelock
 from hub.signals import ChangeSignal, session_info
 
 SessionMaker = async_sessionmaker[AsyncSession]
+# Seconds a SQLite write waits for this process's writers before it (then SQLite's busy timeout); long, as a
+# write transaction may have to wait for a queue of them under load.
+WRITE_QUEUE_WAIT = 120.0
 
 
 class DatabaseUrlError(ValueError):
@@ -64,6 +68,7 @@ def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(async_url(url), connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        writelock.install(engine.sync_engine, WRITE_QUEUE_WAIT)
         return engine
     return create_async_engine(async_url(url), pool_pre_ping=True, pool_size=10, max_overflow=20)
 
