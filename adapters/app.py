@@ -39,6 +39,8 @@ def create_gateway(
     gateway = install_ocpp(app, ocpp_settings or OcppSettings())
     # Commands and charging profiles reach the stations connected to this process.
     app.state.charger_commands = OcppChargerCommands(gateway, app.state.station_hub)
+    # Site load balancing hears of transactions once they are committed.
+    app.state.station_hub.charging.observer = app.state.load_balancer
     return app
 
 

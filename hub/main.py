@@ -19,6 +19,9 @@ from hub.errors import install_error_handlers
 from hub.feeds import router as feeds
 from hub.hub_role import admin as hub_admin
 from hub.internal import router as internal_events
+from hub.loadbalance import admin as loadbalance_admin
+from hub.loadbalance.balancer import LoadBalancer
+from hub.loadbalance.controller import Tuning
 from hub.modules import IMPLEMENTED, registry
 from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
@@ -55,6 +58,7 @@ def create_app(
             if worker is not None:
                 worker.cancel()
                 await asyncio.gather(worker, return_exceptions=True)
+            await app.state.load_balancer.close()
             await http.aclose()
             await engine.dispose()
 
@@ -75,6 +79,12 @@ def create_app(
     app.state.delivery = DeliveryWorker(app.state.sessionmaker, http, settings, signal=app.state.signal)
     # The port through which commands reach chargers (the OCPP adapters implement it); None: no chargers.
     app.state.charger_commands = charger_commands
+    # Site load balancing; the OCPP composition makes it the charging side's observer.
+    app.state.load_balancer = LoadBalancer(
+        app.state.sessionmaker,
+        lambda: app.state.charger_commands,
+        tuning=Tuning(timeout=settings.command_timeout),
+    )
     install_error_handlers(app)
     install_hub_routing(app, settings)  # inside RequestIdMiddleware: forwarded answers get the caller's ids
     app.add_middleware(RequestIdMiddleware)
@@ -82,6 +92,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(hub_admin.router)
     app.include_router(internal_events.router)
+    app.include_router(loadbalance_admin.router)
     app.include_router(operator.router)
     app.include_router(feeds.router)
     app.include_router(outbox.router)
