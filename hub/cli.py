@@ -70,6 +70,9 @@ def _register_command_app() -> None:
     from hub import cli_demo
 
     cli_demo.register(app)
+    from hub import cli_report
+
+    cli_report.register(app)
 
 
 class CliError(Exception):
