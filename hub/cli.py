@@ -73,6 +73,9 @@ def _register_command_app() -> None:
     from hub import cli_report
 
     cli_report.register(app)
+    from hub import cli_reconcile
+
+    cli_reconcile.register(app)
 
 
 class CliError(Exception):

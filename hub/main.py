@@ -30,6 +30,7 @@ from hub.outbox import router as outbox
 from hub.outbox.worker import DeliveryWorker
 from hub.partners.client import PartnerClient
 from hub.partners.http import partner_http
+from hub.reconcile import admin as reconcile_admin
 from hub.routing import install as install_hub_routing
 from hub.signals import ChangeSignal
 from hub.stations import admin as stations_admin
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(outbox.router)
     app.include_router(stations_admin.router)
+    app.include_router(reconcile_admin.router)
     app.include_router(versions.router)
     registry.mount(app, modules)
     return app

@@ -19,6 +19,7 @@ PARKING_STATES = frozenset({ChargingState.SUSPENDED_EV, ChargingState.EV_CONNECT
 WH_PER_KWH = Decimal(1000)
 SECONDS_PER_HOUR = Decimal(3600)
 HOURS = Decimal("0.0001")
+BACKWARDS_KEPT = 10
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -83,6 +84,9 @@ class Meter:
     charging_state: ChargingState | None = None
     periods: list[Period] = field(default_factory=list)
     sent: int = 0
+    # Registers that went below the highest one seen at a later moment than it (a faulty or replaced meter):
+    # {"at", "wh", "highest_wh"}, the first BACKWARDS_KEPT of them. Kept as evidence for reconciliation.
+    backwards: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def begin(cls, at: datetime, state: ChargingState | None) -> Meter:
@@ -94,12 +98,15 @@ class Meter:
         return (self.last_wh - self.first_wh) / WH_PER_KWH
 
     def read(self, reading: MeterReading) -> None:
-        """Take one reading. A register lower than one already seen is a late reading: registers only grow,
-        so it changes nothing. A late reading's power and SoC belong to an earlier moment and are dropped."""
+        """Take one reading. A register lower than one already seen changes nothing: registers only grow, so
+        it is a late reading or, when it is not earlier than the last reading, a meter that went backwards
+        (noted in `backwards`). A late reading's power and SoC belong to an earlier moment and are dropped."""
         late = self.last_reading_at is not None and reading.timestamp < self.last_reading_at
         period = self.periods[-1]
         if reading.energy_wh is not None:
             energy = reading.energy_wh
+            if not late and self.last_wh is not None and energy < self.last_wh:
+                self._went_backwards(reading.timestamp, energy)
             if self.first_wh is None:
                 self.first_wh = energy
             if self.last_wh is None or energy > self.last_wh:
@@ -117,6 +124,12 @@ class Meter:
                 period.max_power_w = reading.power_w
             if reading.soc is not None:
                 period.soc = reading.soc
+
+    def _went_backwards(self, at: datetime, energy: Decimal) -> None:
+        if len(self.backwards) < BACKWARDS_KEPT:
+            self.backwards.append(
+                {"at": format_datetime(at), "wh": str(energy), "highest_wh": str(self.last_wh)}
+            )
 
     def change_state(self, state: ChargingState, at: datetime) -> bool:
         """A new charging state at `at`; a new period starts when charging turns into parking or back.
@@ -174,6 +187,7 @@ class Meter:
             "charging_state": None if self.charging_state is None else self.charging_state.value,
             "periods": [period.dump() for period in self.periods],
             "sent": self.sent,
+            **({"backwards": self.backwards} if self.backwards else {}),
         }
 
     @classmethod
@@ -187,4 +201,5 @@ class Meter:
             charging_state=None if state is None else ChargingState(state),
             periods=[Period.load(p) for p in data.get("periods") or []],
             sent=int(data.get("sent") or 0),
+            backwards=list(data.get("backwards") or []),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
@@ -13,6 +13,7 @@ from hub.errors import AdminBadRequestError, AdminNotFoundError
 from hub.outbox import metrics
 from hub.outbox.operations import UnknownModuleError, requeue_refused, resend
 from hub.outbox.state import partner_outbox
+from hub.reconcile import metrics as reconcile_metrics
 from hub.tables import PartnerRecord
 from hub.tables.outbox import ResyncRecord
 
@@ -21,8 +22,10 @@ admin = APIRouter(prefix="/admin/partners", tags=["admin: push"], dependencies=[
 
 
 @router.get("/metrics", include_in_schema=False)
-async def get_metrics(session: SessionDep) -> Response:
-    """Prometheus text format: push counters and latency of this process, outbox gauges from the database."""
+async def get_metrics(request: Request, session: SessionDep) -> Response:
+    """Prometheus text format: push counters and latency of this process, outbox gauges from the database,
+    reconciliation findings (recomputed at most every OCPI_HUB_RECONCILE_METRICS_MAX_AGE seconds)."""
+    await reconcile_metrics.refresh(request.app.state)
     return Response(await metrics.render(session), media_type=CONTENT_TYPE_LATEST)
 
 
