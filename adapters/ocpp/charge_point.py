@@ -7,11 +7,13 @@ schema violation is the CALLERROR the library would send."""
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ocpp.charge_point import ChargePoint
+from ocpp.charge_point import ChargePoint, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
@@ -20,10 +22,13 @@ from ocpp.exceptions import (
     ProtocolError,
     TypeConstraintViolationError,
 )
-from ocpp.messages import Call, MessageType, get_validator, unpack
+from ocpp.messages import Call, MessageType, unpack
+from ocpp.routing import create_route_map
 from starlette.websockets import WebSocketDisconnect
 
+from adapters.ocpp.dispatch import snake_case, takes_unique_id
 from adapters.ocpp.frames import malformed_answer
+from adapters.ocpp.validation import violations
 from hub.ports import HubPort
 
 if TYPE_CHECKING:
@@ -40,6 +45,11 @@ class _LibraryLog(logging.LoggerAdapter[logging.Logger]):
 
     def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
         self.warning(msg, *args, **kwargs)
+
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        # The library logs every frame received and sent at INFO: at our INFO level that is two log lines
+        # per message, so frames are logged at DEBUG.
+        self.debug(msg, *args, **kwargs)
 
 
 LIBRARY_LOG = _LibraryLog(logging.getLogger("ocpp"), {})
@@ -60,10 +70,53 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+HANDLERS = ("_on_action", "_after_action")
+
+
+class _BoundRoutes(Mapping[str, dict[str, Any]]):
+    """The library's route map of one ChargePoint: its class's handlers, bound to it as they are looked up."""
+
+    __slots__ = ("_owner", "_routes")
+
+    def __init__(self, owner: object, routes: dict[str, dict[str, Any]]) -> None:
+        self._owner = owner
+        self._routes = routes
+
+    def __getitem__(self, action: str) -> dict[str, Any]:
+        return {
+            option: value.__get__(self._owner) if option in HANDLERS else value
+            for option, value in self._routes[action].items()
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._routes)
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+
+class _ClassRouteMap:
+    """`route_map` built once per class: the library builds a dict of bound methods per connection (some
+    KiB each at 10,000 stations); the one its `__init__` assigns is dropped."""
+
+    def __init__(self) -> None:
+        self._by_class: dict[type, dict[str, dict[str, Any]]] = {}
+
+    def __get__(self, owner: object, cls: type) -> Mapping[str, dict[str, Any]]:
+        routes = self._by_class.get(cls)
+        if routes is None:
+            routes = self._by_class[cls] = create_route_map(cls)  # type: ignore[no-untyped-call]
+        return _BoundRoutes(owner, routes)
+
+    def __set__(self, owner: object, value: object) -> None:
+        pass
+
+
 class StationChargePoint(ChargePoint):
     """One station's websocket, spoken by the `ocpp` library; version classes add the handlers."""
 
     _ocpp_version: str
+    route_map = _ClassRouteMap()
 
     def __init__(self, link: StationLink, connection: Any, *, response_timeout: float) -> None:
         super().__init__(  # type: ignore[no-untyped-call]
@@ -91,7 +144,7 @@ class StationChargePoint(ChargePoint):
         self.link.note_call(msg.action)
         try:
             self._validate(msg)
-            await self._handle_call(msg)  # type: ignore[no-untyped-call]
+            await self._handle_call(msg)
         except OCPPError as error:
             logger.warning("station %s: %s %s refused: %s", self.id, msg.action, msg.unique_id, error)
             await self._send(msg.create_call_error(error).to_json())  # type: ignore[no-untyped-call]
@@ -104,13 +157,9 @@ class StationChargePoint(ChargePoint):
     def _validate(self, msg: Call) -> None:
         if not isinstance(msg.action, str) or msg.action not in self.route_map:
             return  # the library answers NotImplemented / NotSupported
-        try:
-            validator = get_validator(MessageType.Call, msg.action, self._ocpp_version)
-        except (OSError, ValueError):
+        errors = violations(msg.action, self._ocpp_version, msg.payload)
+        if not errors:
             return
-        if validator.is_valid(msg.payload):
-            return
-        errors = list(validator.iter_errors(msg.payload))
         if all(error.validator in LENIENT for error in errors):
             logger.warning(
                 "station %s: %s accepted despite %s",
@@ -128,6 +177,39 @@ class StationChargePoint(ChargePoint):
         if self._ocpp_version == "1.6":
             raise FormationViolationError(details=details)  # type: ignore[no-untyped-call]
         raise FormatViolationError(details=details)  # type: ignore[no-untyped-call]
+
+    async def _handle_call(self, msg: Call) -> None:
+        """The library's dispatch of a CALL to its handler and of the answer back, without its per-message
+        costs (adapters.ocpp.dispatch); routes that are not ours to answer (NotImplemented, NotSupported) or
+        that want the library's validation take the library's way."""
+        handlers = self.route_map.get(msg.action) if isinstance(msg.action, str) else None
+        if handlers is None or "_on_action" not in handlers or not handlers.get("_skip_schema_validation"):
+            await super()._handle_call(msg)  # type: ignore[no-untyped-call]
+            return
+        handler = handlers["_on_action"]
+        payload = snake_case(msg.payload)
+        try:
+            if takes_unique_id(handler):
+                response = handler(**payload, call_unique_id=msg.unique_id)
+            else:
+                response = handler(**payload)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as error:
+            self.logger.exception("Error while handling request '%s'", msg)
+            await self._send(msg.create_call_error(error).to_json())  # type: ignore[no-untyped-call]
+            return
+        answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))  # type: ignore[no-untyped-call]
+        await self._send(msg.create_call_result(answer).to_json())  # type: ignore[no-untyped-call]
+        after = handlers.get("_after_action")
+        if after is None:
+            return
+        if takes_unique_id(after):
+            follow_up = after(**payload, call_unique_id=msg.unique_id)
+        else:
+            follow_up = after(**payload)
+        if inspect.iscoroutine(follow_up):
+            self.link.spawn(follow_up)
 
     async def ask(self, payload: Any) -> Any:
         """Send a CALL and return its CALLRESULT; raises the OCPPError of a CALLERROR and TimeoutError."""
