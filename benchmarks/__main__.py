@@ -18,7 +18,15 @@ from benchmarks import report
 from benchmarks.core import REGISTRY, Context, Figure
 
 # Registration order is the order of a full run.
-MODULES = ("bench_locations", "bench_status", "bench_ocpp", "bench_push", "bench_forward", "bench_pricing")
+MODULES = (
+    "bench_locations",
+    "bench_status",
+    "bench_ocpp",
+    "bench_push",
+    "bench_forward",
+    "bench_pricing",
+    "bench_utilisation",
+)
 
 
 def _load_all() -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Numeric, cast, func, select
+from sqlalchemy import Float, Numeric, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -49,6 +49,17 @@ def _stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _epoch(connection: AsyncConnection, column: Any) -> ColumnElement[float]:
+    """A naive-UTC timestamp column as epoch seconds, computed by the database (no datetime per row)."""
+    value: ColumnElement[float] = (
+        cast(func.extract("epoch", column), Float)
+        if connection.dialect.name == "postgresql"
+        # julianday is a double of ~2.5 million days: its seconds are good to ~40 µs, so round to the ms.
+        else func.round((func.julianday(column) - 2440587.5) * 86400.0, 3)
+    )
+    return value
+
+
 def _json_text(connection: AsyncConnection, column: Any, name: str) -> ColumnElement[Any]:
     value: ColumnElement[Any] = (
         cast(column, JSONB)[name].astext
@@ -76,6 +87,7 @@ class Collector:
         self.start, self.end = start, end
         self.sites: dict[SiteKey, SiteUsage] = {}
         self.counts = Counts()
+        self._weeks: dict[str | None, WeekHours] = {}
 
     def site(self, country_code: str, party_id: str, location_id: str) -> SiteUsage:
         key = _site_key(country_code, party_id, location_id)
@@ -122,7 +134,7 @@ class Collector:
             initial.setdefault((cc, pid, loc), {})[(cc, pid, loc, uid)] = (at.timestamp(), status)
         start, end = self.start.timestamp(), self.end.timestamp()
         in_range = (
-            select(*evse_key, h.status, h.changed_at)
+            select(*evse_key, h.status, _epoch(self.connection, h.changed_at))
             .where(h.changed_at >= self.start, h.changed_at < self.end)
             .order_by(*evse_key, h.changed_at, h.id)
         )
@@ -144,7 +156,10 @@ class Collector:
                 runs = evse_runs([first], start, end)
                 add_evse(site, key[3], runs)
                 state.site_runs.append(runs)
-            sweep(site, state.site_runs, WeekHours(site.time_zone))
+            week = self._weeks.get(site.time_zone)
+            if week is None:
+                week = self._weeks[site.time_zone] = WeekHours(site.time_zone)
+            sweep(site, state.site_runs, week)
             state.site, state.site_runs = None, []
 
         result = await self.connection.stream(in_range.execution_options(yield_per=BATCH))
@@ -159,7 +174,7 @@ class Collector:
                     state.evse = key
                     first = initial.get(key[:3], {}).pop(key, None)
                     state.changes = [] if first is None else [first]
-                state.changes.append((at.timestamp(), status))
+                state.changes.append((at, status))
             self.counts.status_rows += len(batch)
             if progress is not None:
                 progress(len(batch))

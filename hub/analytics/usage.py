@@ -63,15 +63,6 @@ class WeekHours:
             found = self._cache[epoch_hour] = local.weekday() * 24 + local.hour
         return found
 
-    def spread(self, a: float, b: float, into: list[float], weight: float = 1.0) -> None:
-        """Add `weight` times the seconds of [a, b) to the hour-of-week buckets they fall in."""
-        hour = int(a // 3600)
-        while a < b:
-            edge = min(b, (hour + 1) * 3600.0)
-            into[self.of(hour)] += (edge - a) * weight
-            a = edge
-            hour += 1
-
 
 @dataclass
 class EvseUsage:
@@ -214,21 +205,46 @@ def sweep(site: SiteUsage, runs_by_evse: Iterable[list[Run]], week: WeekHours) -
             at_b = deltas.setdefault(b, [0, 0])
             at_b[0] -= 1
             at_b[1] -= busy
+    # Per UTC hour (epoch hour): observed EVSE-seconds, busy EVSE-seconds, seconds all busy; folded into
+    # hours of the week once at the end, so the zone is looked up per hour, not per interval.
+    hourly: dict[int, list[float]] = {}
     observed = busy = 0
+    observed_s = all_busy_s = 0.0
     times = sorted(deltas)
-    for i, at in enumerate(times[:-1]):
-        observed += deltas[at][0]
-        busy += deltas[at][1]
+    for i in range(len(times) - 1):
+        at = times[i]
+        change = deltas[at]
+        observed += change[0]
+        busy += change[1]
         if not observed:
             continue
         after = times[i + 1]
-        site.observed_s += after - at
-        week.spread(at, after, site.observed_week, observed)
-        if busy:
-            week.spread(at, after, site.busy_week, busy)
-        if busy == observed:
-            site.all_busy_s += after - at
-            week.spread(at, after, site.all_busy_week)
+        full = busy == observed
+        observed_s += after - at
+        if full:
+            all_busy_s += after - at
+        hour = int(at // 3600)
+        while at < after:
+            edge = (hour + 1) * 3600.0
+            if edge > after:
+                edge = after
+            span = edge - at
+            cell = hourly.get(hour)
+            if cell is None:
+                cell = hourly[hour] = [0.0, 0.0, 0.0]
+            cell[0] += span * observed
+            cell[1] += span * busy
+            if full:
+                cell[2] += span
+            at = edge
+            hour += 1
+    site.observed_s += observed_s
+    site.all_busy_s += all_busy_s
+    for hour, (evse_seconds, busy_seconds, full_seconds) in hourly.items():
+        h = week.of(hour)
+        site.observed_week[h] += evse_seconds
+        site.busy_week[h] += busy_seconds
+        site.all_busy_week[h] += full_seconds
 
 
 def rank(sites: Iterable[SiteUsage]) -> list[SiteUsage]:
