@@ -90,8 +90,6 @@ def reconcile_command(
         float | None,
         typer.Option(
             "--stuck-hours",
-            min=0,
-            min_open=True,
             metavar="HOURS",
             help="override OCPI_HUB_RECONCILE_STUCK_HOURS",
         ),
@@ -107,6 +105,8 @@ def reconcile_command(
     status 0 when nothing is found (with --fix: nothing is left), 3 when something is, 1 on an error."""
     from hub import cli
 
+    if stuck_hours is not None and stuck_hours <= 0:
+        raise typer.BadParameter("must be above 0", param_hint="--stuck-hours")
     settings = cli._run(cli._settings)
     reconcile_settings = cli._run(_settings)
     thresholds = Thresholds.of(

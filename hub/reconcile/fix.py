@@ -68,23 +68,25 @@ async def fix_transaction(sessionmaker: SessionMaker, settings: Settings, row_id
             )
         record = await session.get(TransactionRecord, row_id, populate_existing=True)
         assert record is not None
+        # A rollback expires the row's attributes: what the outcome names is read before.
+        session_id = record.session_id
         blocker = fix_blocker(record)
         if blocker is not None:
             await session.rollback()
-            return FixOutcome(session_id=record.session_id, fixed=False, reason=blocker)
+            return FixOutcome(session_id=session_id, fixed=False, reason=blocker)
         try:
             async with session.begin_nested():
                 cdr = await produce_cdr(session, settings, cdr_draft(record))
         except DuplicateCdrError:
             await session.rollback()
             return FixOutcome(
-                session_id=record.session_id,
+                session_id=session_id,
                 fixed=False,
-                reason=f"a CDR {record.session_id} exists already (made another way)",
+                reason=f"a CDR {session_id} exists already (made another way)",
             )
         except HubError as exc:
             await session.rollback()
-            return FixOutcome(session_id=record.session_id, fixed=False, reason=str(exc))
+            return FixOutcome(session_id=session_id, fixed=False, reason=str(exc))
         state = {k: v for k, v in record.state.items() if k != "cdr_error"}
         state["cdr_reconciled_at"] = format_datetime(utc_now())
         record.state = state
