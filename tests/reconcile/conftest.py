@@ -21,7 +21,7 @@ from tests.outbox import conftest as outbox
 from tests.outbox.conftest import PushHub
 
 rig, hub, fakes, make_hub = charging.rig, outbox.hub, outbox.fakes, outbox.make_hub
-__all__ = ["T0", "reading"]
+__all__ = ["T0", "Rig", "fakes", "hub", "make_hub", "reading", "rig"]
 
 MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
