@@ -156,10 +156,11 @@ def _drain(url: str, path: Path, longest: float) -> None:
 
 
 def _carried(sends: list[_Send], receipt: _Receipt) -> int | None:
-    """Which change of its EVSE a PATCH carries: the hub stamps a state while the charger waits for the
-    answer, so between that change's send and the next one (None: not a StatusNotification's state, such as
-    the UNKNOWN of a connection that ended)."""
-    if receipt.stamp is None or receipt.status == "UNKNOWN":
+    """Which change of its EVSE a PATCH carries, or a later state of it: the hub stamps a state while the
+    charger waits for the answer, so between that change's send and the next one. The UNKNOWN of the
+    connection's end comes after the last change: a change still queued then is merged into it (None: a
+    state from before the first change)."""
+    if receipt.stamp is None:
         return None
     # The stamp has milliseconds; a change is stamped after its send.
     index = bisect.bisect_right([s.wall for s in sends], receipt.stamp + 0.001) - 1
@@ -204,7 +205,7 @@ def _deliveries(sends_file: Path, receipts_file: Path, first: int, window_end: f
                 latencies.append((receipt.at - send.at) * 1000)
                 if receipt.at > window_end:
                     late += 1
-                elif index == k:
+                elif index == k and receipt.status != "UNKNOWN":
                     own += 1
                 else:
                     coalesced += 1

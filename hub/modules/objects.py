@@ -120,6 +120,13 @@ class ObjectRepository(Generic[R]):
                     found[identity] = record
         self._preloaded = found
 
+    def use_loaded(self, record: R) -> None:
+        """Bulk mode on an object the caller has already read (locked): the writes that follow read it from
+        memory and go out together at flush_bulk()."""
+        if self._preloaded is None:
+            self._preloaded = {}
+        self._preloaded[(record.country_code, record.party_id, record.object_key)] = record
+
     async def get(self, owner: Owner, object_id: str) -> R | None:
         identity = (owner.country_code, owner.party_id, key(object_id))
         if self._preloaded is not None and identity in self._preloaded:
@@ -160,6 +167,7 @@ class ObjectRepository(Generic[R]):
             await self.session.exec(insert(self.record), params=rows)
         if self._events:
             await self.session.exec(insert(ChangeEventRecord), params=self._events)
+            mark_changes(self.session)
         if self._changes:
             await OutboxWriter(self.session).add(self._changes)
         if self._statuses:

@@ -269,22 +269,26 @@ class StationHub:
         if station.location_id is None or station.country_code is None or station.party_id is None:
             return
         owner = Owner.of(station.country_code, station.party_id)
-        # On PostgreSQL two processes may write the same Location: lock its row for this transaction.
-        await session.exec(
-            select(LocationRecord)
-            .where(
-                col(LocationRecord.country_code) == owner.country_code,
-                col(LocationRecord.party_id) == owner.party_id,
-                col(LocationRecord.object_key) == key(station.location_id),
+        # On PostgreSQL two processes may write the same Location: lock its row for this transaction. The
+        # Location is read this once; its EVSE changes are written together at the end.
+        record = (
+            await session.exec(
+                select(LocationRecord)
+                .where(
+                    col(LocationRecord.country_code) == owner.country_code,
+                    col(LocationRecord.party_id) == owner.party_id,
+                    col(LocationRecord.object_key) == key(station.location_id),
+                )
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
-            .with_for_update()
-        )
-        service = LocationService(session, owner, Writer(None))
-        try:
-            location = await service.get(station.location_id)
-        except ObjectNotFoundError:
+        ).first()
+        if record is None:
             logger.warning("station %s: Location %s is gone", station.station_id, station.location_id)
             return
+        service = LocationService(session, owner, Writer(None))
+        service.repo.use_loaded(record)
+        location = await service.get(station.location_id)
         occupied = any(report.get("ocpp") == OCCUPIED for report in station.statuses.values())
         ended = await ChargingRepository(session).last_ends(station.station_id) if occupied else {}
         reported: dict[str, list[Status | None]] = {}
@@ -311,6 +315,7 @@ class StationHub:
                 EVSEPatch(status=wanted, last_updated=utc_now()),
             )
             location = await service.get(station.location_id)
+        await service.repo.flush_bulk()
 
     async def housekeeping(self) -> None:
         await self.expire_stale()
