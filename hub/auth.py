@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.caller_cache import CallerCache, token_hashes
 from hub.errors import ClientError, UnauthorizedError
 from hub.ocpi.base import format_datetime
 from hub.partners.repository import PartnerRepository
@@ -58,6 +59,8 @@ async def authenticate(request: Request, session: AsyncSession) -> Caller:
 
 async def authenticate_registered(request: Request, session: AsyncSession) -> Caller:
     """A registered partner's token: every functional module (token A is refused with HTTP 401)."""
+    callers: CallerCache | None = getattr(request.app.state, "caller_cache", None)
+    epoch = callers.epoch if callers is not None else 0
     caller = await authenticate(request, session)
     if not caller.registered:
         raise UnauthorizedError(
@@ -68,4 +71,6 @@ async def authenticate_registered(request: Request, session: AsyncSession) -> Ca
             f"This partner is suspended by the operator of this platform since "
             f"{format_datetime(caller.partner.suspended_at)}: only the versions and credentials modules answer"
         )
+    if callers is not None:
+        callers.store(token_hashes(request.headers.get("Authorization")), caller.partner_id, epoch)
     return caller

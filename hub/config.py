@@ -111,6 +111,18 @@ class Settings(BaseSettings):
     outbox_retention: float = Field(
         default=86400.0, gt=0, description="seconds delivered pushes and their attempts are kept"
     )
+    auth_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=10,
+        description="seconds a partner's token, once checked, is trusted by cached list GETs without the "
+        "database; a token revoked by another process stops working after at most this long (0: off)",
+    )
+    list_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="bytes of pre-rendered Sender list pages kept until our data changes (0: off)",
+    )
     modules: Annotated[tuple[str, ...], NoDecode] = Field(
         default=ALL_MODULES,
         description="modules announced in the version details and served, e.g. `credentials,locations,"

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.admin import health
 from hub.admin import router as admin
+from hub.caller_cache import CallerCache
 from hub.config import Settings
 from hub.db import create_engine, create_sessionmaker
 from hub.errors import install_error_handlers
@@ -23,6 +24,8 @@ from hub.loadbalance import admin as loadbalance_admin
 from hub.loadbalance.balancer import LoadBalancer
 from hub.loadbalance.controller import Tuning
 from hub.modules import IMPLEMENTED, registry
+from hub.modules.list_cache import create_list_cache
+from hub.modules.list_fast_path import install as install_list_fast_path
 from hub.modules.registry import OcpiModule
 from hub.modules.versions import router as versions
 from hub.operator import router as operator
@@ -61,6 +64,8 @@ def create_app(
                 await asyncio.gather(worker, return_exceptions=True)
             await app.state.load_balancer.close()
             await http.aclose()
+            if app.state.list_cache is not None:
+                app.state.list_cache.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -75,6 +80,9 @@ def create_app(
     app.state.engine = engine
     app.state.signal = ChangeSignal()
     app.state.sessionmaker = create_sessionmaker(engine, app.state.signal)
+    app.state.list_cache = create_list_cache(settings.database_url, engine, settings.list_cache_bytes)
+    app.state.caller_cache = CallerCache(settings.auth_cache_seconds)
+    app.state.signal.credentials_listeners.append(app.state.caller_cache.clear)
     app.state.partner_client = PartnerClient(http, timeout=settings.partner_timeout)
     app.state.modules = modules
     app.state.delivery = DeliveryWorker(app.state.sessionmaker, http, settings, signal=app.state.signal)
@@ -87,6 +95,7 @@ def create_app(
         tuning=Tuning(timeout=settings.command_timeout),
     )
     install_error_handlers(app)
+    install_list_fast_path(app, settings, modules)  # inside the Hub routing: it decides first
     install_hub_routing(app, settings)  # inside RequestIdMiddleware: forwarded answers get the caller's ids
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)

@@ -4,6 +4,7 @@ on them instead of polling (other processes still find the rows by polling)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 _SIGNAL = "hub.signal"
 _WRITTEN = "hub.changes_written"
+_CREDENTIALS = "hub.credentials_written"
 
 
 class ChangeSignal:
@@ -19,6 +21,8 @@ class ChangeSignal:
 
     def __init__(self) -> None:
         self._events: set[asyncio.Event] = set()
+        # Called after a commit that changed credentials (mark_credentials), e.g. to forget cached callers.
+        self.credentials_listeners: list[Callable[[], None]] = []
 
     def subscribe(self) -> asyncio.Event:
         wake = asyncio.Event()
@@ -54,15 +58,26 @@ def mark_changes(session: AsyncSession) -> None:
     session.sync_session.info[_WRITTEN] = True
 
 
+def mark_credentials(session: AsyncSession) -> None:
+    """This transaction changed a partner's tokens, status or roles: forget cached callers when it commits."""
+    session.sync_session.info[_CREDENTIALS] = True
+
+
 def _after_commit(session: Session) -> None:
     if session.info.pop(_WRITTEN, False):
         signal = session.info.get(_SIGNAL)
         if isinstance(signal, ChangeSignal):
             signal.notify()
+    if session.info.pop(_CREDENTIALS, False):
+        signal = session.info.get(_SIGNAL)
+        if isinstance(signal, ChangeSignal):
+            for forget in signal.credentials_listeners:
+                forget()
 
 
 def _after_rollback(session: Session, _previous: object) -> None:
     session.info.pop(_WRITTEN, None)
+    session.info.pop(_CREDENTIALS, None)
 
 
 event.listen(Session, "after_commit", _after_commit)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.security import hash_token
+from hub.signals import mark_credentials
 from hub.tables import (
     PartnerEndpointRecord,
     PartnerRecord,
@@ -78,18 +79,21 @@ class PartnerRepository:
         await self.session.flush()
 
     async def drop_tokens(self, partner: PartnerRecord, *, except_token: str | None = None) -> None:
+        mark_credentials(self.session)
         statement = delete(PartnerTokenRecord).where(col(PartnerTokenRecord.partner_id) == partner.id)
         if except_token is not None:
             statement = statement.where(col(PartnerTokenRecord.token_hash) != hash_token(except_token))
         await self.session.exec(statement)
 
     async def drop_token(self, token: str) -> None:
+        mark_credentials(self.session)
         await self.session.exec(
             delete(PartnerTokenRecord).where(col(PartnerTokenRecord.token_hash) == hash_token(token))
         )
 
     async def activate_token(self, partner: PartnerRecord, token: str) -> None:
         """Make `token` the partner's only token (a rotation ends the old one)."""
+        mark_credentials(self.session)
         await self.drop_tokens(partner, except_token=token)
         row = await self.session.get(PartnerTokenRecord, hash_token(token))
         if row is None:
@@ -134,6 +138,7 @@ class PartnerRepository:
         return None if row is None else int(row)
 
     async def replace_roles(self, partner: PartnerRecord, roles: Sequence[PartnerRoleRecord]) -> None:
+        mark_credentials(self.session)
         await self.session.exec(
             delete(PartnerRoleRecord).where(col(PartnerRoleRecord.partner_id) == partner.id)
         )
@@ -162,10 +167,12 @@ class PartnerRepository:
         await self.session.flush()
 
     async def save(self, partner: PartnerRecord) -> None:
+        mark_credentials(self.session)
         partner.updated_at = utc_now()
         self.session.add(partner)
         await self.session.flush()
 
     async def delete(self, partner: PartnerRecord) -> None:
+        mark_credentials(self.session)
         await self.session.delete(partner)
         await self.session.flush()

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.modules.local_parties import sender_owners
-from hub.modules.objects import list_response, parse_page
+from hub.modules.objects import parse_page
+from hub.modules.sender_lists import cached_list, visibility
 from hub.modules.sessions.visibility import page_for_token_owners, token_owners
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
@@ -22,11 +23,15 @@ async def list_cdrs(
 ) -> Response:
     """Our CDRs billed to the caller, paginated (date_from inclusive, date_to exclusive, offset, limit)."""
     page = parse_page(request, settings.page_limit)
-    total, bodies = await page_for_token_owners(
-        session,
-        CdrRecord,
-        owners=sender_owners(settings, Role.CPO, routing),
-        token_owners=await token_owners(session, caller, routing),
+    owners = sender_owners(settings, Role.CPO, routing)
+    billed_to = await token_owners(session, caller, routing)
+    return await cached_list(
+        request,
+        seen=visibility(owners, billed_to),
         page=page,
+        base_url=settings.base_url,
+        max_limit=settings.page_limit,
+        query=lambda: page_for_token_owners(
+            session, CdrRecord, owners=owners, token_owners=billed_to, page=page
+        ),
     )
-    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)

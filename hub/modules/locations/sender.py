@@ -10,7 +10,8 @@ from hub.hub_role.get_all import find_one, get_all
 from hub.hub_role.mode import addressed_to_hub
 from hub.modules.local_parties import sender_owners
 from hub.modules.locations.service import MODULE, repository
-from hub.modules.objects import from_json, object_response, sender_list
+from hub.modules.objects import from_json, object_response
+from hub.modules.sender_lists import owned_list
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
 from hub.ocpi.v221.locations import EVSE, Connector, Location
@@ -37,7 +38,7 @@ async def list_locations(
             routing=routing,
         )
     owners = sender_owners(settings, Role.CPO, routing)
-    return await sender_list(request, repository(session), owners, settings.base_url, settings.page_limit)
+    return await owned_list(request, repository(session), owners, settings.base_url, settings.page_limit)
 
 
 async def _location(

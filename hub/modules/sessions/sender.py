@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.errors import InvalidParametersError, ObjectNotFoundError
 from hub.modules.local_parties import sender_owners
-from hub.modules.objects import list_response, parse_page
+from hub.modules.objects import parse_page
+from hub.modules.sender_lists import cached_list, visibility
 from hub.modules.sessions.service import repository, set_charging_preferences
 from hub.modules.sessions.visibility import owns_token, page_for_token_owners, token_owners
 from hub.ocpi.base import utc_now
@@ -32,14 +33,18 @@ async def list_sessions(
             "date_from: is required for the Sessions list (mod_sessions_cpo_get_request_parameters)"
         )
     page = parse_page(request, settings.page_limit)
-    total, bodies = await page_for_token_owners(
-        session,
-        SessionRecord,
-        owners=sender_owners(settings, Role.CPO, routing),
-        token_owners=await token_owners(session, caller, routing),
+    owners = sender_owners(settings, Role.CPO, routing)
+    billed_to = await token_owners(session, caller, routing)
+    return await cached_list(
+        request,
+        seen=visibility(owners, billed_to),
         page=page,
+        base_url=settings.base_url,
+        max_limit=settings.page_limit,
+        query=lambda: page_for_token_owners(
+            session, SessionRecord, owners=owners, token_owners=billed_to, page=page
+        ),
     )
-    return list_response(request, settings.base_url, page, total, bodies, settings.page_limit)
 
 
 @router.put("/{session_id}/charging_preferences", response_model=OcpiResponse[ChargingPreferencesResponse])

@@ -8,7 +8,7 @@ from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.hub_role.get_all import get_all
 from hub.hub_role.mode import addressed_to_hub
 from hub.modules.local_parties import sender_owners
-from hub.modules.objects import sender_list
+from hub.modules.sender_lists import owned_list
 from hub.modules.tariffs.service import MODULE, repository
 from hub.ocpi.enums import Role
 from hub.ocpi.envelope import OcpiResponse
@@ -36,4 +36,4 @@ async def list_tariffs(
             routing=routing,
         )
     owners = sender_owners(settings, Role.CPO, routing)
-    return await sender_list(request, repository(session), owners, settings.base_url, settings.page_limit)
+    return await owned_list(request, repository(session), owners, settings.base_url, settings.page_limit)

@@ -10,7 +10,7 @@ from hub.deps import CallerDep, RoutingDep, SessionDep, SettingsDep
 from hub.hub_role.get_all import get_all
 from hub.hub_role.mode import addressed_to_hub
 from hub.modules.local_parties import sender_owners
-from hub.modules.objects import sender_list
+from hub.modules.sender_lists import owned_list
 from hub.modules.tokens.repository import TokenRepository
 from hub.modules.tokens.service import MODULE, authorize
 from hub.ocpi.enums import Role
@@ -52,9 +52,7 @@ async def list_tokens(
             routing=routing,
         )
     owners = sender_owners(settings, Role.EMSP, routing)
-    return await sender_list(
-        request, TokenRepository(session), owners, settings.base_url, settings.page_limit
-    )
+    return await owned_list(request, TokenRepository(session), owners, settings.base_url, settings.page_limit)
 
 
 # The endpoint structure is `{tokens_endpoint_url}{token_uid}/authorize` (no slash) while the examples have
