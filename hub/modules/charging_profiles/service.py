@@ -16,6 +16,7 @@ from hub.auth import Caller
 from hub.config import Settings
 from hub.db import SessionMaker
 from hub.errors import InvalidParametersError
+from hub.loadbalance.partners import balanced
 from hub.modules.commands.outgoing import (
     CommandView,
     Outgoing,
@@ -197,6 +198,9 @@ async def receive(
     if accepted and ours is not None:
         assert record.id is not None
         command_id, ask = record.id, _ask(kind, ours, set_request, duration)
+        if kind != ProfileRequest.GET_ACTIVE_CHARGING_PROFILE:
+            profile = None if set_request is None else set_request.charging_profile
+            ask = balanced(state, ours.id, profile, ask)
         start_after_commit(
             session, state, lambda: _execute(state, command_id, kind, ask), f"{kind} {command_id}"
         )
