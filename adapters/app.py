@@ -73,6 +73,7 @@ def create_ocpp_gateway(
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         """This process's OCPP connections and the stations by connection state."""
+        await app.state.station_hub.refresh_metrics()
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     install_ocpp(app, ocpp_settings or OcppSettings())

@@ -350,8 +350,8 @@ class HubPort(TransactionPort, Protocol):
 
     async def admit(self, station_id: str, password: str | None) -> StationAdmission:
         """Look the station up and check its password (None: no Basic credentials were sent). Raises
-        UnknownStationError or StationAuthError; an unknown station is registered unmapped when the operator
-        allows auto-registration."""
+        UnknownStationError or StationAuthError; an unknown station is admitted when the operator allows
+        auto-registration, and registered unmapped by `station_connected`."""
         ...
 
     async def station_connected(self, station_id: str, *, connection_id: str, protocol: str) -> None:

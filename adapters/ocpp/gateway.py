@@ -26,7 +26,7 @@ from hub.stations.settings import OcppSettings
 
 logger = logging.getLogger(__name__)
 
-PATH = "/ocpp/{station_id}"
+PREFIX = "/ocpp/"
 # OCPP-J: with no common subprotocol the upgrade completes without one "and then immediately closes".
 PROTOCOL_ERROR = 1002
 REPLACED = 1000

@@ -1,5 +1,5 @@
 """Adding the OCPP endpoint to an app that has the hub's state (settings, sessionmaker): the websocket
-route, the station hub behind it, and the watch for silent stations for as long as the app runs."""
+endpoint, the station hub behind it, and the watch for silent stations for as long as the app runs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from adapters.ocpp.gateway import PATH, OcppGateway
+from adapters.ocpp.gateway import PREFIX, OcppGateway
 from hub.config import Settings
 from hub.stations.service import StationHub
 from hub.stations.settings import OcppSettings
@@ -26,9 +27,26 @@ class _DenialIsNoError(logging.Filter):
         return "returned without completing handshake" not in record.getMessage()
 
 
-async def ocpp_endpoint(websocket: WebSocket, station_id: str) -> None:
-    gateway: OcppGateway = websocket.app.state.ocpp_gateway
-    await gateway.serve(websocket, station_id)
+class OcppEndpoint:
+    """`/ocpp/{station_id}` websockets straight to the gateway, ahead of the app's routing and middleware:
+    a station's connection lives for weeks, and every layer it passes keeps its frames and objects for that
+    long (FastAPI's dependency machinery alone ~10 KiB per connection). Everything else goes to the app."""
+
+    def __init__(self, app: ASGIApp, gateway: OcppGateway) -> None:
+        self.app = app
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            station_id = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
+            if station_id and "/" not in station_id:
+                await self.gateway.serve(WebSocket(scope, receive, send), station_id)
+                return
+        await self.app(scope, receive, send)
 
 
 def install_ocpp(app: FastAPI, ocpp: OcppSettings) -> OcppGateway:
@@ -41,7 +59,7 @@ def install_ocpp(app: FastAPI, ocpp: OcppSettings) -> OcppGateway:
     app.state.ocpp_settings = ocpp
     app.state.station_hub = hub
     app.state.ocpp_gateway = gateway
-    app.add_api_websocket_route(PATH, ocpp_endpoint)
+    app.add_middleware(OcppEndpoint, gateway=gateway)
     # The library logs every frame with its payload (idTags are personal data) at INFO.
     if settings.log_level.lower() != "debug":
         logging.getLogger("ocpp").setLevel(logging.WARNING)

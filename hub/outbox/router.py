@@ -24,8 +24,12 @@ admin = APIRouter(prefix="/admin/partners", tags=["admin: push"], dependencies=[
 @router.get("/metrics", include_in_schema=False)
 async def get_metrics(request: Request, session: SessionDep) -> Response:
     """Prometheus text format: push counters and latency of this process, outbox gauges from the database,
-    reconciliation findings (recomputed at most every OCPI_HUB_RECONCILE_METRICS_MAX_AGE seconds)."""
+    reconciliation findings (recomputed at most every OCPI_HUB_RECONCILE_METRICS_MAX_AGE seconds), OCPP
+    stations by connection state."""
     await reconcile_metrics.refresh(request.app.state)
+    stations = getattr(request.app.state, "station_hub", None)
+    if stations is not None:
+        await stations.refresh_metrics()
     return Response(await metrics.render(session), media_type=CONTENT_TYPE_LATEST)
 
 

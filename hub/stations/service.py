@@ -98,10 +98,7 @@ class StationHub:
             if station is None:
                 if not self.ocpp.auto_register:
                     raise UnknownStationError(f"station {station_id} is not in the station mapping")
-                await self._register(session, station_id)
-                logger.warning(
-                    "station %s registered automatically: map it with `ocpi-hub import stations`", station_id
-                )
+                # Registered once its websocket is open, in the transaction that marks it connected.
                 return StationAdmission(
                     station_id,
                     self.ocpp.heartbeat_interval,
@@ -123,22 +120,10 @@ class StationHub:
             upstream_url=station.upstream_url or self.ocpp.upstream_url,
         )
 
-    async def _register(self, session: AsyncSession, station_id: str) -> None:
-        session.add(StationRecord(station_id=station_id, auto_registered=True))
-        try:
-            await session.commit()
-        except IntegrityError:
-            # Two connections of the same new station at once: the other one registered it.
-            await session.rollback()
-        await self.refresh_metrics()
-        self.events.notify()
-
     # -- connection state ----------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def _station(
-        self, station_id: str, *, connection_change: bool = True
-    ) -> AsyncIterator[tuple[AsyncSession, StationRecord | None]]:
+    async def _station(self, station_id: str) -> AsyncIterator[tuple[AsyncSession, StationRecord | None]]:
         """The station row, locked (in this process by its Location's lock, on PostgreSQL also by row
         locks), in a transaction that commits when the block ends without an error."""
         while True:
@@ -152,14 +137,25 @@ class StationHub:
                 yield session, station
                 await session.commit()
                 break
-        if connection_change:
-            await self.refresh_metrics()
         self.events.notify()
 
     async def station_connected(self, station_id: str, *, connection_id: str, protocol: str) -> None:
+        try:
+            await self._connected(station_id, connection_id, protocol)
+        except IntegrityError:
+            # Another process registered the same new station at the same moment: it is there now.
+            await self._connected(station_id, connection_id, protocol)
+
+    async def _connected(self, station_id: str, connection_id: str, protocol: str) -> None:
         async with self._station(station_id) as (session, station):
             if station is None:
-                return
+                if not self.ocpp.auto_register:
+                    return
+                station = StationRecord(station_id=station_id, auto_registered=True)
+                session.add(station)
+                logger.warning(
+                    "station %s registered automatically: map it with `ocpi-hub import stations`", station_id
+                )
             now = utc_now()
             station.connection = ConnectionState.CONNECTED
             station.connection_id = connection_id
@@ -171,7 +167,7 @@ class StationHub:
             await self._apply(session, station, forget=True)
 
     async def station_booted(self, station_id: str, *, connection_id: str, boot: BootInfo) -> int:
-        async with self._station(station_id, connection_change=False) as (_session, station):
+        async with self._station(station_id) as (_session, station):
             if station is not None and station.connection_id == connection_id:
                 station.boot = {k: v for k, v in vars(boot).items() if v is not None}
                 station.heartbeat_interval = self.ocpp.heartbeat_interval
@@ -236,7 +232,7 @@ class StationHub:
     # -- statuses ------------------------------------------------------------------------------------------
 
     async def connector_status(self, station_id: str, report: ConnectorStatusReport) -> None:
-        async with self._station(station_id, connection_change=False) as (session, station):
+        async with self._station(station_id) as (session, station):
             if station is None:
                 logger.warning("status of unknown station %s ignored", station_id)
                 return
@@ -336,7 +332,7 @@ class StationHub:
 
     async def refresh_statuses(self, station_id: str) -> None:
         """A transaction started or ended: an EVSE still Occupied after its transaction ended is BLOCKED."""
-        async with self._station(station_id, connection_change=False) as (session, station):
+        async with self._station(station_id) as (session, station):
             if station is None or not any(r.get("ocpp") == OCCUPIED for r in station.statuses.values()):
                 return
             await self._apply(session, station)
@@ -362,6 +358,8 @@ class StationHub:
             return await StationRepository(session).count_by_state(before)
 
     async def refresh_metrics(self) -> None:
+        """The station gauges as the database has them: at every scrape of /metrics and at housekeeping
+        (counting every station at each connect and disconnect cost more than the connect itself)."""
         try:
             metrics.set_station_counts(await self.counts())
         except Exception:
