@@ -27,7 +27,8 @@ EVSES_PER_SITE = 4
 FULL_EVSES = 1000
 # The promise: a year at 1,000 EVSEs in 60 s, as a rate of status rows (the full run's row count / 60 s).
 TARGET_SECONDS = 60.0
-SESSIONS_PER_DAY = 4.0
+# Drivers arriving at a free EVSE per day (the busy time in between makes ~1.5 sessions a day).
+ARRIVALS_PER_DAY = 4.0
 
 
 def _stamp(value: datetime) -> str:
@@ -51,11 +52,12 @@ def generate(evses: int, seed: int = 7) -> Iterator[tuple[str, tuple[Any, ...]]]
         yield "status", ("NL", "BEN", site, uid, "AVAILABLE", _stamp(START - timedelta(days=1)))
         at = START
         while True:
-            hour = at.hour
-            rate = SESSIONS_PER_DAY * (1.6 if 7 <= hour < 22 else 0.2) / 24
-            at += timedelta(hours=rng.expovariate(rate))
+            # Arrivals at 1.6x the mean rate from 07:00 to 22:00 UTC, 0.2x at night (a thinned Poisson process).
+            at += timedelta(hours=rng.expovariate(ARRIVALS_PER_DAY * 1.6 / 24))
             if at >= end:
                 break
+            if not 7 <= at.hour < 22 and rng.random() >= 0.2 / 1.6:
+                continue
             charge = timedelta(minutes=rng.uniform(20, 240))
             n += 1
             if rng.random() < 0.05:

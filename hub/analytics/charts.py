@@ -37,13 +37,9 @@ def draw(report: Utilisation, path: Path) -> None:
 
     grid = occupancy_grid(report)
     figure, (heat, bars) = plt.subplots(2, 1, figsize=(10, 9), gridspec_kw={"height_ratios": [1, 1.3]})
-    image = heat.imshow(
-        [[float("nan") if v is None else v * 100 for v in row] for row in grid],
-        aspect="auto",
-        cmap="viridis",
-        vmin=0,
-        vmax=100,
-    )
+    values = [[float("nan") if v is None else v * 100 for v in row] for row in grid]
+    highest = max((v for row in grid for v in row if v is not None), default=0.0) * 100
+    image = heat.imshow(values, aspect="auto", cmap="viridis", vmin=0, vmax=max(highest, 1.0))
     heat.set_yticks(range(7), DAYS)
     heat.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     heat.set_xlabel("hour of day (Location time)")
