@@ -27,7 +27,7 @@ EVSES_PER_SITE = 4
 FULL_EVSES = 1000
 # The promise: a year at 1,000 EVSEs in 60 s, as a rate of status rows (the full run's row count / 60 s).
 TARGET_SECONDS = 60.0
-# Drivers arriving at a free EVSE per day (the busy time in between makes ~1.5 sessions a day).
+# Drivers arriving at a free EVSE per day (the busy time in between makes ~2.75 sessions a day, ~28 % occupancy).
 ARRIVALS_PER_DAY = 4.0
 
 
