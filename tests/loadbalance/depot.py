@@ -279,6 +279,8 @@ async def _meter(charger: Any, period: float) -> None:
         power = charger.draw_w()
         charger.energy_wh += int(power * period / 3600)
         await report(charger, power, charger.energy_wh, datetime.now(UTC))
+        # The hub has taken the reading once it answered.
+        charger.depot.poke()
         await asyncio.sleep(period)
 
 
