@@ -9,6 +9,7 @@ import asyncio
 import csv
 import io
 import json
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -357,3 +358,18 @@ async def test_cli_bad_input_is_one_error_line(
     assert result.stderr.splitlines() == [result.stderr.splitlines()[0]]
     assert result.stderr.startswith(message), result.stderr
     assert "Traceback" not in result.output
+
+
+async def test_cli_png_without_matplotlib_says_how_to_install(
+    engine: AsyncEngine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OCPI_HUB_DATABASE_URL", database_url)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    result = await asyncio.to_thread(
+        cli, "utilisation", "--from", "2026-03-02", "--to", "2026-03-03", "--png", str(tmp_path / "u.png")
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --png needs matplotlib, which is not installed: pip install 'ocpi-hub[reports]'\n"
+    )
+    assert not (tmp_path / "u.png").exists()
