@@ -56,6 +56,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = asyncio.create_task(app.state.delivery.run()) if settings.push_worker else None
+        app.state.load_balancer.start()
         try:
             yield
         finally:

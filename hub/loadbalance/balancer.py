@@ -190,17 +190,26 @@ class LoadBalancer:
 
     # -- sites ---------------------------------------------------------------------------------------------
 
-    async def load(self) -> None:
-        """Read every site limit once (the first event or admin call of this process waits for it)."""
+    def start(self) -> None:
+        """Read every site limit and the Sessions running there now, in the background (at startup: Sessions
+        that started before this process count from the start, not from their next reading)."""
         if self._loaded is None:
             self._loaded = asyncio.get_running_loop().create_task(self._load_all())
+
+    async def load(self) -> None:
+        """Wait until the site limits are read (the first event or admin call starts it if start() did not)."""
+        self.start()
+        assert self._loaded is not None
         await asyncio.shield(self._loaded)
 
     async def _load_all(self) -> None:
-        async with self.sessionmaker() as session:
-            records = (await session.exec(select(SitePowerLimitRecord))).all()
-            for record in records:
-                await self._install(session, record)
+        try:
+            async with self.sessionmaker() as session:
+                records = (await session.exec(select(SitePowerLimitRecord))).all()
+                for record in records:
+                    await self._install(session, record)
+        except Exception:
+            logger.exception("site power limits could not be read: no site is balanced until one is set")
 
     async def _install(self, session: AsyncSession, record: SitePowerLimitRecord) -> SiteController:
         """The site's controller with this limit, and the Sessions already running there."""
