@@ -162,6 +162,11 @@ class ObjectRepository(Generic[R]):
     async def flush_bulk(self) -> None:
         """Write what bulk mode collected: new objects and change events, each table in one statement."""
         columns = [c.name for c in self.record.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+        outbox = OutboxWriter(self.session)
+        if self._changes:
+            # Its reads before the first write: on SQLite the write lock is held only for the writes.
+            with self.session.no_autoflush:
+                await outbox.prepare(self._changes)
         if self._inserts:
             rows = [{c: getattr(r, c) for c in columns} for r in self._inserts]
             await self.session.exec(insert(self.record), params=rows)
@@ -169,7 +174,7 @@ class ObjectRepository(Generic[R]):
             await self.session.exec(insert(ChangeEventRecord), params=self._events)
             mark_changes(self.session)
         if self._changes:
-            await OutboxWriter(self.session).add(self._changes)
+            await outbox.add(self._changes)
         if self._statuses:
             await (await self.session.connection()).execute(insert(STATUS_HISTORY), self._statuses)
         self._inserts, self._events, self._changes, self._statuses = [], [], [], []

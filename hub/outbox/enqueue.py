@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +21,8 @@ from hub.signals import mark_changes
 from hub.tables.outbox import OutboxRecord, PushState
 
 _CHUNK = 500
+_ROW_COLUMNS = [c.name for c in OutboxRecord.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+_PENDING = sa_select(OutboxRecord.__table__).where(col(OutboxRecord.state) == PushState.PENDING)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class _Pending:
     row: dict[str, Any]
     dirty: bool = False
     superseded: bool = False
+    # The row's changed_at as read: a merge writes only over the row as it was read.
+    read_changed_at: datetime | None = None
+
+
+# (group key, change, the outbox row it makes) for each change and recipient.
+_Work = list[tuple[str, "Change", dict[str, Any]]]
 
 
 def _target_of(row: dict[str, Any]) -> Target:
@@ -117,6 +126,7 @@ class OutboxWriter:
         # The partner a Hub got the change from (Broadcast Push): never sent back to it.
         self.exclude_partner = exclude_partner
         self._recipients: dict[tuple[str, tuple[str, str] | None, tuple[str, str]], list[Recipient]] = {}
+        self._prepared: tuple[Sequence[Change], _Work, dict[str, list[_Pending]]] | None = None
 
     async def _recipients_of(self, change: Change) -> list[Recipient]:
         owner = (change.country_code, change.party_id)
@@ -132,10 +142,31 @@ class OutboxWriter:
             self._recipients[cache_key] = found
         return self._recipients[cache_key]
 
+    async def prepare(self, changes: Sequence[Change]) -> None:
+        """Read what add(changes) needs (recipients, the pending pushes of these objects) before the
+        transaction writes anything: on SQLite those reads then stay out of the one write lock."""
+        work = await self._work(changes)
+        self._prepared = (changes, work, await self._pending({key for key, _, _ in work}) if work else {})
+
     async def add(self, changes: Sequence[Change]) -> int:
         """Queue `changes` (in the order they happened) for every partner entitled to them; returns the
         number of partners' pushes written or merged."""
-        work: list[tuple[str, Change, dict[str, Any]]] = []
+        if self._prepared is not None and self._prepared[0] is changes:
+            _, work, queues = self._prepared
+            self._prepared = None
+        else:
+            work = await self._work(changes)
+            queues = await self._pending({key for key, _, _ in work}) if work else {}
+        if not work:
+            return 0
+        for key, change, row in work:
+            _coalesce(queues.setdefault(key, []), change, row)
+        await self._write(queues)
+        mark_changes(self.session)
+        return len(work)
+
+    async def _work(self, changes: Sequence[Change]) -> _Work:
+        work: _Work = []
         for change in changes:
             for recipient in await self._recipients_of(change):
                 key = group_key(
@@ -146,14 +177,7 @@ class OutboxWriter:
                     _object_key(change),
                 )
                 work.append((key, change, self._new_row(recipient, key, change)))
-        if not work:
-            return 0
-        queues = await self._pending({key for key, _, _ in work})
-        for key, change, row in work:
-            _coalesce(queues.setdefault(key, []), change, row)
-        await self._write(queues)
-        mark_changes(self.session)
-        return len(work)
+        return work
 
     async def add_explicit(
         self,
@@ -224,25 +248,24 @@ class OutboxWriter:
     async def _pending(self, keys: set[str]) -> dict[str, list[_Pending]]:
         queues: dict[str, list[_Pending]] = {}
         ordered = sorted(keys)
-        columns = [c for c in OutboxRecord.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+        # Core rows on the session's connection: no autoflush (a write that would start the transaction) and
+        # none of the ORM's per-object bookkeeping.
+        connection = await self.session.connection()
         for start in range(0, len(ordered), _CHUNK):
-            statement = (
-                select(OutboxRecord)
-                .where(
-                    col(OutboxRecord.group_key).in_(ordered[start : start + _CHUNK]),
-                    col(OutboxRecord.state) == PushState.PENDING,
-                )
-                .order_by(col(OutboxRecord.id))
-            )
-            for record in (await self.session.exec(statement)).all():
-                row = {c.name: getattr(record, c.name) for c in columns}
+            statement = _PENDING.where(
+                col(OutboxRecord.group_key).in_(ordered[start : start + _CHUNK])
+            ).order_by(col(OutboxRecord.id))
+            for found in (await connection.execute(statement)).mappings().all():
+                row = {name: found[name] for name in _ROW_COLUMNS}
                 push = Push(
-                    record.module,
+                    row["module"],
                     _target_of(row),
-                    record.method,
-                    None if record.body is None else orjson.loads(record.body),
+                    row["method"],
+                    None if row["body"] is None else orjson.loads(row["body"]),
                 )
-                queues.setdefault(record.group_key, []).append(_Pending(id=record.id, push=push, row=row))
+                queues.setdefault(row["group_key"], []).append(
+                    _Pending(id=found["id"], push=push, row=row, read_changed_at=row["changed_at"])
+                )
         return queues
 
     async def _write(self, queues: dict[str, list[_Pending]]) -> None:
@@ -268,7 +291,9 @@ class OutboxWriter:
                     result = await self.session.exec(
                         update(OutboxRecord)
                         .where(
-                            col(OutboxRecord.id) == pending.id, col(OutboxRecord.state) == PushState.PENDING
+                            col(OutboxRecord.id) == pending.id,
+                            col(OutboxRecord.state) == PushState.PENDING,
+                            col(OutboxRecord.changed_at) == pending.read_changed_at,
                         )
                         .values(
                             method=row["method"],
@@ -279,7 +304,8 @@ class OutboxWriter:
                         )
                     )
                     if result.rowcount == 0:
-                        # A worker claimed it meanwhile: the merged state goes out after it.
+                        # A worker claimed it meanwhile (or a writer merged into it since it was read): the
+                        # merged state goes out after it.
                         inserts.append(row)
         if inserts:
             await self.session.exec(insert(OutboxRecord), params=inserts)

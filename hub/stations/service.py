@@ -266,25 +266,35 @@ class StationHub:
             return
         owner = Owner.of(station.country_code, station.party_id)
         # On PostgreSQL two processes may write the same Location: lock its row for this transaction. The
-        # Location is read this once; its EVSE changes are written together at the end.
+        # Location is read this once, before the station's row is written, and its EVSE changes are written
+        # together at the end: on SQLite the write lock is held only for the writes.
+        with session.no_autoflush:
+            service = await self._evses(session, station, owner, station.location_id)
+        if service is not None:
+            await service.repo.flush_bulk()
+
+    async def _evses(
+        self, session: AsyncSession, station: StationRecord, owner: Owner, location_id: str
+    ) -> LocationService | None:
+        """The station's EVSE changes made on its Location in memory (None: the Location is gone)."""
         record = (
             await session.exec(
                 select(LocationRecord)
                 .where(
                     col(LocationRecord.country_code) == owner.country_code,
                     col(LocationRecord.party_id) == owner.party_id,
-                    col(LocationRecord.object_key) == key(station.location_id),
+                    col(LocationRecord.object_key) == key(location_id),
                 )
                 .with_for_update()
                 .execution_options(populate_existing=True)
             )
         ).first()
         if record is None:
-            logger.warning("station %s: Location %s is gone", station.station_id, station.location_id)
-            return
+            logger.warning("station %s: Location %s is gone", station.station_id, location_id)
+            return None
         service = LocationService(session, owner, Writer(None))
         service.repo.use_loaded(record)
-        location = await service.get(station.location_id)
+        location = await service.get(location_id)
         occupied = any(report.get("ocpp") == OCCUPIED for report in station.statuses.values())
         ended = await ChargingRepository(session).last_ends(station.station_id) if occupied else {}
         reported: dict[str, list[Status | None]] = {}
@@ -298,7 +308,7 @@ class StationHub:
         for evse_uid, connectors in reported.items():
             wanted = evse_status(connectors, station_status)
             try:
-                evse = service.evse(location, station.location_id, evse_uid)
+                evse = service.evse(location, location_id, evse_uid)
             except ObjectNotFoundError:
                 logger.warning("station %s: EVSE %s is gone from its Location", station.station_id, evse_uid)
                 continue
@@ -306,12 +316,10 @@ class StationHub:
             if current in LIFECYCLE or current == wanted:
                 continue
             await service.patch_evse(
-                station.location_id,
-                evse["uid"],
-                EVSEPatch(status=wanted, last_updated=utc_now()),
+                location_id, evse["uid"], EVSEPatch(status=wanted, last_updated=utc_now())
             )
-            location = await service.get(station.location_id)
-        await service.repo.flush_bulk()
+            location = await service.get(location_id)
+        return service
 
     async def housekeeping(self) -> None:
         await self.expire_stale()
