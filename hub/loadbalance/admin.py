@@ -86,7 +86,8 @@ async def put_site(
     balancer: BalancerDep,
 ) -> SiteView:
     """Set the site power limit (kW) of one of our Locations and its windows, replacing any before. Refused
-    (400) when the limit, or a window's, is below the sum of the EVSEs' least charging rates."""
+    (400) when the limit, or a window's, is below the sum of the EVSEs' least charging rates (0 is allowed:
+    no charging then)."""
     owner = _owner(settings, country_code, party_id)
     async with sessionmaker() as session:
         location = await places.our_location(session, owner, location_id)
@@ -94,7 +95,7 @@ async def put_site(
             raise AdminNotFoundError(f"Location {location_id} of {owner} not found")
         least = Decimal(ratings.site_minimum_w(location)) / 1000
         lowest = lowest_kw(body)
-        if lowest < least:
+        if lowest is not None and lowest < least:
             raise AdminBadRequestError(
                 f"A limit of {lowest} kW is below the {least} kW the {len(location.get('evses') or [])} EVSEs "
                 f"of Location {location_id} need to charge at once at their least rates (6 A per phase AC, "

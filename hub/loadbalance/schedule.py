@@ -85,8 +85,10 @@ def limit_at(limit: SiteLimit, tz: ZoneInfo, at: datetime) -> Decimal:
     return limit.limit_kw
 
 
-def lowest_kw(limit: SiteLimit) -> Decimal:
-    return min([limit.limit_kw, *(w.limit_kw for w in limit.schedule)])
+def lowest_kw(limit: SiteLimit) -> Decimal | None:
+    """The lowest limit above 0 (0 means the site does not charge then, which any site can do); None: none."""
+    above = [kw for kw in [limit.limit_kw, *(w.limit_kw for w in limit.schedule)] if kw > 0]
+    return min(above, default=None)
 
 
 def next_minute(at: datetime) -> float:

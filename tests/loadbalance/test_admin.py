@@ -20,6 +20,10 @@ async def test_a_limit_is_validated_against_the_locations_chargers(
     assert "10 EVSEs" in refused["detail"]
     window = {"from": "17:00", "to": "21:00", "limit_kw": 20}
     await gateway.admin("PUT", SITE, {"limit_kw": 100, "schedule": [window]}, expect=400)
+    # 0: no charging at those hours, which any site can do.
+    peak_off = {"from": "17:00", "to": "21:00", "limit_kw": 0}
+    await gateway.admin("PUT", SITE, {"limit_kw": 100, "schedule": [peak_off]})
+    await gateway.admin("DELETE", SITE)
     for bad in (
         {"limit_kw": -1},
         {"limit_kw": "many"},
