@@ -7,13 +7,14 @@ schema violation is the CALLERROR the library would send."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ocpp.charge_point import ChargePoint, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
@@ -26,7 +27,7 @@ from ocpp.messages import Call, MessageType, unpack
 from ocpp.routing import create_route_map
 from starlette.websockets import WebSocketDisconnect
 
-from adapters.ocpp.dispatch import snake_case, takes_unique_id
+from adapters.ocpp.dispatch import answer_payload, snake_case, takes_unique_id
 from adapters.ocpp.frames import malformed_answer
 from adapters.ocpp.validation import violations
 from hub.ports import HubPort
@@ -119,6 +120,7 @@ class StationChargePoint(ChargePoint):
     route_map = _ClassRouteMap()
 
     def __init__(self, link: StationLink, connection: Any, *, response_timeout: float) -> None:
+        self._responses: asyncio.Queue[Any] | None = None
         super().__init__(  # type: ignore[no-untyped-call]
             link.station_id, connection, response_timeout=response_timeout, logger=LIBRARY_LOG
         )
@@ -128,6 +130,19 @@ class StationChargePoint(ChargePoint):
         # handled, set by the bridge before the handler runs; handlers take the ids it assigned from it (1.6
         # StartTransaction transactionId). None in standalone mode, where our own answer is sent.
         self.upstream_answer: dict[str, Any] | None = None
+
+    @property
+    def _response_queue(self) -> asyncio.Queue[Any]:
+        """The library's queue of CALLRESULTs and CALLERRORs for our CALL in flight, made when a call or an
+        answer needs it and dropped after each of our calls: its three deques (~2 KiB) would otherwise sit
+        on every one of thousands of idle connections."""
+        if self._responses is None:
+            self._responses = asyncio.Queue()
+        return self._responses
+
+    @_response_queue.setter
+    def _response_queue(self, _queue: asyncio.Queue[Any]) -> None:
+        self._responses = None
 
     async def route_message(self, raw_msg: str) -> None:
         try:
@@ -199,7 +214,7 @@ class StationChargePoint(ChargePoint):
             self.logger.exception("Error while handling request '%s'", msg)
             await self._send(msg.create_call_error(error).to_json())  # type: ignore[no-untyped-call]
             return
-        answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))  # type: ignore[no-untyped-call]
+        answer = answer_payload(response)
         await self._send(msg.create_call_result(answer).to_json())  # type: ignore[no-untyped-call]
         after = handlers.get("_after_action")
         if after is None:
@@ -213,7 +228,12 @@ class StationChargePoint(ChargePoint):
 
     async def ask(self, payload: Any) -> Any:
         """Send a CALL and return its CALLRESULT; raises the OCPPError of a CALLERROR and TimeoutError."""
-        return await self.call(payload, suppress=False)  # type: ignore[no-untyped-call]
+        try:
+            return await self.call(payload, suppress=False)  # type: ignore[no-untyped-call]
+        finally:
+            # The library's call lock is released by now and the next call has not run: none is waiting.
+            if self._responses is not None and self._responses.empty():
+                self._responses = None
 
     async def request_statuses(self) -> None:
         """Ask the station for a StatusNotification of every connector (TriggerMessage)."""

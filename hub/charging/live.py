@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from hub.charging import ordering
 from hub.charging import sessions as documents
@@ -25,22 +25,56 @@ from hub.ocpi.v221.sessions import SessionStatus
 from hub.ports import TransactionEventKind, TransactionReport
 from hub.tables.charging import TransactionRecord
 
-COLUMNS: tuple[str, ...] = tuple(TransactionRecord.__table__.columns.keys())  # type: ignore[attr-defined]
+
+class Row(ordering.Ordered, Protocol):
+    """What the event logic reads and writes of a transaction: its row, or the copy kept in memory."""
+
+    session_id: str
+    status: str
+    last_event_at: datetime | None
+    last_patch_at: datetime | None
 
 
-def detached(record: TransactionRecord) -> TransactionRecord:
-    """A copy of the row's values that no database session knows of."""
-    values: dict[str, Any] = {name: getattr(record, name) for name in COLUMNS}
-    values["state"] = dict(record.state)
-    return TransactionRecord(**values)
+@dataclass
+class Copy:
+    """The values of a transaction row that events read and change, apart from any database session (a
+    plain object: setting an attribute of a table row goes through the ORM's instrumentation)."""
+
+    id: int | None
+    station_id: str
+    transaction_id: str | None
+    session_id: str
+    status: str
+    ended_at: datetime | None
+    last_seq_no: int | None
+    last_event_at: datetime | None
+    last_patch_at: datetime | None
+    state: dict[str, Any]
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: TransactionRecord) -> Copy:
+        return cls(
+            id=record.id,
+            station_id=record.station_id,
+            transaction_id=record.transaction_id,
+            session_id=record.session_id,
+            status=record.status,
+            ended_at=record.ended_at,
+            last_seq_no=record.last_seq_no,
+            last_event_at=record.last_event_at,
+            last_patch_at=record.last_patch_at,
+            state=dict(record.state),
+            updated_at=record.updated_at,
+        )
 
 
-def is_late(record: TransactionRecord, report: TransactionReport) -> bool:
+def is_late(record: Row, report: TransactionReport) -> bool:
     """Queued offline and older than what we know: its readings count, but it moves no state backwards."""
     return record.last_event_at is not None and report.timestamp < record.last_event_at
 
 
-def take(record: TransactionRecord, meter: Meter, report: TransactionReport) -> bool:
+def take(record: Row, meter: Meter, report: TransactionReport) -> bool:
     """The event's seqNo, time, readings and charging state on the transaction; returns whether the charging
     state changed (which is sent at once)."""
     record.state = {**record.state, "seq": ordering.note(record, report)}
@@ -54,9 +88,7 @@ def take(record: TransactionRecord, meter: Meter, report: TransactionReport) -> 
     return meter.change_state(report.charging_state, max(report.timestamp, meter.periods[-1].start))
 
 
-def must_write(
-    record: TransactionRecord, meter: Meter, report: TransactionReport, now: datetime, interval: float
-) -> bool:
+def must_write(record: Row, meter: Meter, report: TransactionReport, now: datetime, interval: float) -> bool:
     """Whether the event has something to send or keep: anything but an Updated, a charging-state change, a
     PATCH due, or a token for a transaction still waiting for one."""
     if report.kind != TransactionEventKind.UPDATED:
@@ -76,7 +108,7 @@ class Live:
     """One running transaction: the row as last written plus the events since (`dirty` when there are
     any), and `version`, the row's `updated_at` when this process last read or wrote it."""
 
-    record: TransactionRecord
+    record: Copy
     meter: Meter
     version: datetime
     dirty: bool = False
@@ -94,7 +126,7 @@ class LiveTransactions:
 
     def __init__(self) -> None:
         self._stations: dict[str, dict[str, Live]] = {}
-        self._staged: dict[str, list[tuple[TransactionRecord, Meter]]] = {}
+        self._staged: dict[str, list[tuple[Copy, Meter]]] = {}
 
     def get(self, station_id: str, transaction_id: str | None) -> Live | None:
         if transaction_id is None:
@@ -113,7 +145,7 @@ class LiveTransactions:
         return live
 
     def stage(self, record: TransactionRecord, meter: Meter) -> None:
-        self._staged.setdefault(record.station_id, []).append((detached(record), meter))
+        self._staged.setdefault(record.station_id, []).append((Copy.of(record), meter))
 
     def commit(self, station_id: str) -> None:
         for record, meter in self._staged.pop(station_id, []):

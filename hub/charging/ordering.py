@@ -4,10 +4,10 @@ events are recognised, gaps remembered so that an event filling one late is stil
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from hub.ports import TransactionEventKind, TransactionReport
-from hub.tables.charging import TransactionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,17 @@ logger = logging.getLogger(__name__)
 MAX_MISSING = 200
 
 
-def stale(record: TransactionRecord, report: TransactionReport) -> bool:
+class Ordered(Protocol):
+    """What ordering reads and writes of a transaction (its row, or the copy kept in memory)."""
+
+    station_id: str
+    transaction_id: str | None
+    ended_at: datetime | None
+    last_seq_no: int | None
+    state: dict[str, Any]
+
+
+def stale(record: Ordered, report: TransactionReport) -> bool:
     """An event already applied (or superseded): a second Started, anything after the end, a seqNo seen."""
     if report.kind == TransactionEventKind.STARTED or record.ended_at is not None:
         return True
@@ -25,7 +35,7 @@ def stale(record: TransactionRecord, report: TransactionReport) -> bool:
     return report.seq_no <= record.last_seq_no and report.seq_no not in missing
 
 
-def note(record: TransactionRecord, report: TransactionReport) -> dict[str, Any]:
+def note(record: Ordered, report: TransactionReport) -> dict[str, Any]:
     """Record the event's seqNo (the caller stores the returned `seq` state); a gap is logged."""
     seq: dict[str, Any] = dict(record.state.get("seq") or {})
     missing: list[int] = list(seq.get("missing") or [])

@@ -20,7 +20,7 @@ from hub.charging import authorization as auth_map
 from hub.charging import ordering, places
 from hub.charging import sessions as documents
 from hub.charging.authorization import SessionAuth
-from hub.charging.live import LiveTransactions, must_write, take
+from hub.charging.live import LiveTransactions, Row, must_write, take
 from hub.charging.meter import Meter
 from hub.charging.observer import ChargingObserver, notify
 from hub.charging.repository import ChargingRepository, find_connector, mapped_connectors
@@ -304,7 +304,7 @@ class ChargingHub:
                 return await self._session_auth(session, station, owner, report), None
             return _Prepared(), None
 
-    def _as_before(self, record: TransactionRecord, report: TransactionReport) -> TransactionOutcome:
+    def _as_before(self, record: Row, report: TransactionReport) -> TransactionOutcome:
         logger.info(
             "station %s transaction %s: %s event (seqNo %s) already applied, ignored",
             record.station_id,
