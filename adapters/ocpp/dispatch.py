@@ -43,13 +43,14 @@ def takes_unique_id(handler: Callable[..., Any]) -> bool:
 
 
 @cache
-def _field_names(kind: type) -> tuple[str, ...]:
+def _field_names(kind: Any) -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(kind))
 
 
 def answer_payload(response: Any) -> Any:
     """The CALLRESULT payload of a handler's `call_result` dataclass, as the library makes it."""
+    kind: Any = type(response)
     record = dataclasses.is_dataclass(response) and not isinstance(response, type)
-    if record and all(getattr(response, name) is None for name in _field_names(type(response))):
+    if record and all(getattr(response, name) is None for name in _field_names(kind)):
         return {}
     return snake_to_camel_case(remove_nones(serialize_as_dict(response)))  # type: ignore[no-untyped-call]
