@@ -440,27 +440,34 @@ async def energy_mismatches(session: AsyncSession, thresholds: Thresholds, now: 
             col(TransactionRecord.station_id),
             col(TransactionRecord.transaction_id),
             col(TransactionRecord.session_id),
+            col(TransactionRecord.country_code),
+            col(TransactionRecord.party_id),
             col(TransactionRecord.cdr_id),
             state[("meter", "first_wh")].as_string(),
             state[("meter", "last_wh")].as_string(),
-            _json_body(session, col(CdrRecord.body))["total_energy"].as_string(),
-        )
-        .join(
-            CdrRecord,
-            and_(
-                col(CdrRecord.country_code) == col(TransactionRecord.country_code),
-                col(CdrRecord.party_id) == col(TransactionRecord.party_id),
-                col(CdrRecord.object_key) == func.upper(col(TransactionRecord.cdr_id)),
-                col(CdrRecord.partner_id).is_(None),
-            ),
         )
         .where(col(TransactionRecord.cdr_id).is_not(None))
         .order_by(col(TransactionRecord.id))
     )
+    connection = await session.connection()
+    rows = (await connection.execute(statement)).all()
+    # Every CDR of the owners involved in one scan each: a join lets SQLite's planner scan the transactions
+    # once per CDR, and key lists in IN cost PostgreSQL more than the scan.
+    owners = {(str(row[4]), str(row[5])) for row in rows}
+    totals: dict[tuple[str, str, str], Any] = {}
+    energy = _json_body(session, col(CdrRecord.body))["total_energy"].as_string()
+    for country_code, party_id in sorted(owners):
+        found = await connection.execute(
+            columns(col(CdrRecord.object_key), energy).where(
+                col(CdrRecord.country_code) == country_code,
+                col(CdrRecord.party_id) == party_id,
+                col(CdrRecord.partner_id).is_(None),
+            )
+        )
+        totals.update(((country_code, party_id, key), total) for key, total in found.all())
     findings = []
-    for row_id, station, transaction_id, session_id, cdr_id, first, last, total in (
-        await (await session.connection()).execute(statement)
-    ).all():
+    for row_id, station, transaction_id, session_id, country_code, party_id, cdr_id, first, last in rows:
+        total = totals.get((country_code, party_id, str(cdr_id).upper()))
         first_wh, last_wh, cdr_kwh = _decimal(first), _decimal(last), _decimal(total)
         meter_kwh = _kwh(first_wh, last_wh)
         if meter_kwh is None or cdr_kwh is None:
