@@ -240,6 +240,9 @@ class DeliveryWorker:
             if not chosen:
                 await session.rollback()
                 return []
+            # Read before the claim's write: on SQLite the write lock is then held for the update and the
+            # re-read only.
+            routes = await self._routes(session, {r["partner_id"] for r in chosen})
             await session.exec(
                 update(OutboxRecord)
                 .where(col(OutboxRecord.id).in_([r["id"] for r in chosen]))
@@ -250,7 +253,6 @@ class DeliveryWorker:
                 )
             )
             await self._reread_merged(session, chosen)
-            routes = await self._routes(session, {r["partner_id"] for r in chosen})
             await session.commit()
         for row in chosen:
             row["attempts"] += 1
