@@ -67,9 +67,10 @@ def run_connections(ctx: Context) -> list[Figure]:
     counts = ctx.pick((250, 500), (1_000, 5_000, 10_000))
     figures: list[Figure] = []
     source = 10
+    migrated = seed.sqlite_database(ctx.workdir, "connections-migrated")
     for count in counts:
         source += 1
-        url = seed.sqlite_database(ctx.workdir, f"connections-{count}")
+        url = seed.sqlite_copy(migrated, ctx.workdir, f"connections-{count}")
         hub, hub_address = ocpprun.hub_process(
             ctx, url, f"connections-hub-{count}", OCPI_HUB_OCPP_AUTO_REGISTER="true"
         )

@@ -98,6 +98,9 @@ def measure(ctx: Context, partners: int, locations: int, runs: int) -> Figure:
     options = WorkerOptions()
     connections = min(options.max_in_flight, options.per_partner * partners)
     ours, base = [], []
+    # The Locations are seeded once; every run starts from a copy of them.
+    template = seed.sqlite_database(ctx.workdir, f"push-{partners}-seeded")
+    seed.import_data(template, seed.ImportKind.LOCATIONS, [seed.location(i) for i in range(locations)])
     for run in range(runs):
         ctx.say(f"  {partners} partner(s): run {run + 1}/{runs}")
         receipts = ctx.workdir / f"receipts-{partners}-{run}.txt"
@@ -109,8 +112,7 @@ def measure(ctx: Context, partners: int, locations: int, runs: int) -> Figure:
             log=ctx.log(f"push-receiver-{partners}"),
         )
         base_url = f"http://127.0.0.1:{port}"
-        url = seed.sqlite_database(ctx.workdir, f"push-{partners}-{run}")
-        seed.import_data(url, seed.ImportKind.LOCATIONS, [seed.location(i) for i in range(locations)])
+        url = seed.sqlite_copy(template, ctx.workdir, f"push-{partners}-{run}")
         seed.add_partners(
             url,
             [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 from hub.config import LocalParty, Settings
 from hub.db import create_engine, create_sessionmaker
@@ -36,6 +38,21 @@ def sqlite_database(workdir: Path, name: str) -> str:
     url = f"sqlite:///{path}"
     upgrade(url)
     return url
+
+
+def sqlite_copy(template: str, workdir: Path, name: str) -> str:
+    """A copy of the SQLite database `template` (a URL), for runs that must each start from the same data
+    without seeding it again (SQLite's backup API: the copy is consistent whatever the journal holds)."""
+    path = workdir / f"{name}.db"
+    path.unlink(missing_ok=True)
+    source = sqlite3.connect(make_url(template).database or "")
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return f"sqlite:///{path}"
 
 
 @contextlib.contextmanager

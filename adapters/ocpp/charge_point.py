@@ -121,6 +121,7 @@ class StationChargePoint(ChargePoint):
 
     def __init__(self, link: StationLink, connection: Any, *, response_timeout: float) -> None:
         self._responses: asyncio.Queue[Any] | None = None
+        self._calls = 0
         super().__init__(  # type: ignore[no-untyped-call]
             link.station_id, connection, response_timeout=response_timeout, logger=LIBRARY_LOG
         )
@@ -143,6 +144,17 @@ class StationChargePoint(ChargePoint):
     @_response_queue.setter
     def _response_queue(self, _queue: asyncio.Queue[Any]) -> None:
         self._responses = None
+
+    async def call(self, *args: Any, **kwargs: Any) -> Any:
+        self._calls += 1
+        try:
+            return await super().call(*args, **kwargs)  # type: ignore[no-untyped-call]
+        finally:
+            # Only once no call of ours waits for an answer (the library validates an answer after
+            # releasing its call lock, so the next call may already be waiting on this queue).
+            self._calls -= 1
+            if not self._calls and self._responses is not None and self._responses.empty():
+                self._responses = None
 
     async def route_message(self, raw_msg: str) -> None:
         try:
@@ -228,12 +240,7 @@ class StationChargePoint(ChargePoint):
 
     async def ask(self, payload: Any) -> Any:
         """Send a CALL and return its CALLRESULT; raises the OCPPError of a CALLERROR and TimeoutError."""
-        try:
-            return await self.call(payload, suppress=False)  # type: ignore[no-untyped-call]
-        finally:
-            # The library's call lock is released by now and the next call has not run: none is waiting.
-            if self._responses is not None and self._responses.empty():
-                self._responses = None
+        return await self.call(payload, suppress=False)
 
     async def request_statuses(self) -> None:
         """Ask the station for a StatusNotification of every connector (TriggerMessage)."""

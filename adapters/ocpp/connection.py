@@ -11,6 +11,8 @@ MESSAGE_TOO_BIG = 1009
 
 
 class WebSocketConnection:
+    __slots__ = ("heard", "max_frame", "websocket")
+
     def __init__(self, websocket: WebSocket, *, max_frame: int, heard: Callable[[], Awaitable[None]]) -> None:
         self.websocket = websocket
         self.max_frame = max_frame

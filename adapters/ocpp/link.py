@@ -23,7 +23,53 @@ logger = logging.getLogger(__name__)
 FIRST_MESSAGE_WAIT = 2.0
 
 
+class Flag:
+    """A one-way event: `asyncio.Event` carries a waiter deque (~0.6 KiB) on every connection from the start;
+    this makes its future only once something waits."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self._set = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def is_set(self) -> bool:
+        return self._set
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        if self._waiter is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+        # Shielded: a waiter that gives up (a timeout) leaves the flag to the others.
+        await asyncio.shield(self._waiter)
+
+
 class StationLink:
+    __slots__ = (
+        "_first",
+        "_state",
+        "_tasks",
+        "charge_point",
+        "closed",
+        "connection_id",
+        "connectors",
+        "first_call",
+        "last_seen",
+        "last_touch",
+        "port",
+        "protocol",
+        "settings",
+        "silent",
+        "station_id",
+        "websocket",
+    )
+
     def __init__(
         self,
         websocket: WebSocket,
@@ -44,11 +90,11 @@ class StationLink:
         self.last_seen = self.last_touch = time.monotonic()
         self.silent = False
         self.first_call: str | None = None
-        self._first = asyncio.Event()
+        self._first = Flag()
         self._state = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         # Set when the websocket is gone: a call waiting for the station's answer ends at once.
-        self.closed = asyncio.Event()
+        self.closed = Flag()
         self.charge_point: StationChargePoint | None = None
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:

@@ -6,11 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.tables.stations import ConnectionState, StationRecord
+
+# Built once: a station is looked up several times per connection, and building the statement cost more
+# than running it.
+_BY_ID = select(StationRecord).where(col(StationRecord.station_id) == bindparam("station_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update().execution_options(populate_existing=True)
 
 
 class StationRepository:
@@ -18,10 +23,8 @@ class StationRepository:
         self.session = session
 
     async def get(self, station_id: str, *, for_update: bool = False) -> StationRecord | None:
-        statement = select(StationRecord).where(col(StationRecord.station_id) == station_id)
-        if for_update:
-            statement = statement.with_for_update().execution_options(populate_existing=True)
-        return (await self.session.exec(statement)).first()
+        statement = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+        return (await self.session.exec(statement, params={"station_id": station_id})).first()
 
     async def by_ids(self, station_ids: Sequence[str]) -> dict[str, StationRecord]:
         found: dict[str, StationRecord] = {}
