@@ -10,9 +10,11 @@ from typing import Any
 from sqlmodel import col, select
 
 from hub.ocpi.v221.locations import Status
+from hub.operator.imports import ImportKind, import_objects
 from hub.ports import ConnectorStatusReport, IdToken
 from hub.tables.operator import AuthorizationEventRecord, EvseStatusChangeRecord
 from tests.charging.conftest import T0, Rig
+from tests.fixtures_locations import make_location
 
 
 async def history(rig: Rig, location_id: str) -> list[tuple[str, str]]:
@@ -92,3 +94,17 @@ async def test_an_authorize_and_a_start_write_authorization_log_rows(rig: Rig) -
 async def test_a_station_without_a_location_logs_nothing(rig: Rig) -> None:
     await rig.stations.authorize("NO-SUCH-STATION", IdToken("GOOD", "ISO14443"), evse=1)
     assert await log(rig) == []
+
+
+async def test_an_import_of_locations_writes_the_statuses_in_bulk(rig: Rig) -> None:
+    items = [make_location(f"IMP{n}", evses=2, connectors=1) for n in range(3)]
+    items[1]["evses"][1]["status"] = "OUTOFORDER"
+    report = await import_objects(
+        rig.hub.app.state.sessionmaker, rig.hub.settings, ImportKind.LOCATIONS, items
+    )
+    assert report.created == 3
+    assert await history(rig, "IMP1") == [
+        (items[1]["evses"][0]["uid"], "AVAILABLE"),
+        (items[1]["evses"][1]["uid"], "OUTOFORDER"),
+    ]
+    assert len(await history(rig, "IMP0")) == len(await history(rig, "IMP2")) == 2
