@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
 from hub.admin.router import SessionMakerDep, require_admin
 from hub.deps import SettingsDep
@@ -47,6 +47,14 @@ class Overrides(BaseModel):
         )
 
 
+class OverridesBody(Overrides):
+    """The same thresholds in a JSON body, where true/false is not a number of seconds or hours (query
+    strings are numbers only as text)."""
+
+    cdr_delay: Annotated[float, Strict()] | None = Field(default=None, ge=0, description="seconds")
+    stuck_hours: Annotated[float, Strict()] | None = Field(default=None, gt=0, description="hours")
+
+
 class FixReport(BaseModel):
     """One outcome per Session without CDR that was found, and what is left to reconcile afterwards."""
 
@@ -71,7 +79,7 @@ async def post_fix(
     sessionmaker: SessionMakerDep,
     settings: ReconcileSettingsDep,
     hub_settings: SettingsDep,
-    overrides: Overrides | None = None,
+    overrides: OverridesBody | None = None,
 ) -> FixReport:
     """Make the missing CDR of every completed transaction with start and end meter values (once: a Session
     that has its CDR gets no second), then list what remains."""
