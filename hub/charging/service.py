@@ -512,18 +512,7 @@ class ChargingHub:
         """The CDR of a transaction that ended, in the same database transaction. One that cannot be made
         (no Tariff, a Location without time zone) is logged and kept on the transaction; the Session is
         complete either way."""
-        fields = {
-            "country_code": record.country_code,
-            "party_id": record.party_id,
-            "id": record.session_id,
-            "session_id": record.session_id,
-            "total_energy": meter.kwh(),
-            "cdr_location": {
-                "id": record.location_id,
-                "evse_uid": record.evse_uid,
-                "connector_id": record.connector_id,
-            },
-        }
+        fields = documents.cdr_draft(record, meter)
         try:
             async with session.begin_nested():
                 cdr = await produce_cdr(session, self.settings, fields)

@@ -64,3 +64,20 @@ def patch(record: TransactionRecord, meter: Meter) -> SessionPatch:
 
 def due(last_patch_at: datetime | None, now: datetime, interval: float) -> bool:
     return last_patch_at is None or (now - last_patch_at).total_seconds() >= interval
+
+
+def cdr_draft(record: TransactionRecord, meter: Meter) -> dict[str, Any]:
+    """The CDR of an ended transaction before pricing (mod_cdrs_cdr_object): our Session's id as the CDR's,
+    the register's energy; produce_cdr takes the rest from the Session."""
+    return {
+        "country_code": record.country_code,
+        "party_id": record.party_id,
+        "id": record.session_id,
+        "session_id": record.session_id,
+        "total_energy": meter.kwh(),
+        "cdr_location": {
+            "id": record.location_id,
+            "evse_uid": record.evse_uid,
+            "connector_id": record.connector_id,
+        },
+    }

@@ -4,12 +4,12 @@ produce_cdr (priced with the Connector's Tariff, stored, queued to its eMSP: mod
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.charging.sessions import cdr_draft
 from hub.config import Settings
 from hub.db import SessionMaker
 from hub.errors import HubError
@@ -20,23 +20,6 @@ from hub.reconcile.queries import fix_blocker, meter_of
 from hub.tables.charging import TransactionRecord
 
 logger = logging.getLogger(__name__)
-
-
-def cdr_draft(record: TransactionRecord) -> dict[str, Any]:
-    """The CDR without costs that ChargingHub makes at a transaction's end: our Session's id as the CDR's,
-    the register's energy; produce_cdr takes the rest from the Session."""
-    return {
-        "country_code": record.country_code,
-        "party_id": record.party_id,
-        "id": record.session_id,
-        "session_id": record.session_id,
-        "total_energy": meter_of(record).kwh(),
-        "cdr_location": {
-            "id": record.location_id,
-            "evse_uid": record.evse_uid,
-            "connector_id": record.connector_id,
-        },
-    }
 
 
 async def _claim(session: AsyncSession, row_id: int) -> bool:
@@ -76,7 +59,7 @@ async def fix_transaction(sessionmaker: SessionMaker, settings: Settings, row_id
             return FixOutcome(session_id=session_id, fixed=False, reason=blocker)
         try:
             async with session.begin_nested():
-                cdr = await produce_cdr(session, settings, cdr_draft(record))
+                cdr = await produce_cdr(session, settings, cdr_draft(record, meter_of(record)))
         except DuplicateCdrError:
             await session.rollback()
             return FixOutcome(
