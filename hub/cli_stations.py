@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from hub.cli import CliError, _fail, _print_json, _read_json, _run, _settings, _with_db
 from hub.db import SessionMaker
+from hub.limits.slow_clients import uvicorn_http_options
 from hub.operator.imports import ImportFileError, ImportReport
 from hub.partners.client import PartnerClient
 from hub.stations.imports import import_stations
@@ -28,8 +29,9 @@ def ocpp_settings() -> OcppSettings:
 
 
 def websocket_options() -> dict[str, Any]:
-    """The uvicorn options of the OCPP websockets (`ocpi-hub serve` and `ocpi-hub ocpp-gateway`)."""
-    return uvicorn_websocket_options(ocpp_settings())
+    """The uvicorn options of `ocpi-hub serve` and `ocpi-hub ocpp-gateway`: the OCPP websockets', and the
+    limits on slow and oversized HTTP clients."""
+    return {**uvicorn_websocket_options(ocpp_settings()), **uvicorn_http_options(_settings())}
 
 
 def import_stations_command(

@@ -123,6 +123,38 @@ class Settings(BaseSettings):
         ge=0,
         description="bytes of pre-rendered Sender list pages kept until our data changes (0: off)",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="largest request body of the OCPI, internal and feed APIs in bytes (larger: HTTP 413)",
+    )
+    admin_max_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="largest request body of the admin API in bytes (imports are large; larger: HTTP 413)",
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="seconds a client may take to send a request body (then HTTP 408)"
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds a client may take to send a request's line and headers before it is cut off",
+    )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="largest request line and headers in bytes (larger: HTTP 400)"
+    )
+    keep_alive_timeout: float = Field(
+        default=5.0, gt=0, description="seconds an idle keep-alive connection stays open"
+    )
+    rate_limit_per_second: float = Field(
+        default=0.0,
+        ge=0,
+        description="OCPI requests per second allowed per partner token, refilled continuously (0: off)",
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=1, description="OCPI requests a partner may send at once above the rate"
+    )
     modules: Annotated[tuple[str, ...], NoDecode] = Field(
         default=ALL_MODULES,
         description="modules announced in the version details and served, e.g. `credentials,locations,"

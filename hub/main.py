@@ -20,6 +20,7 @@ from hub.errors import install_error_handlers
 from hub.feeds import router as feeds
 from hub.hub_role import admin as hub_admin
 from hub.internal import router as internal_events
+from hub.limits import install as install_request_limits
 from hub.loadbalance import admin as loadbalance_admin
 from hub.loadbalance.balancer import LoadBalancer
 from hub.loadbalance.controller import Tuning
@@ -98,6 +99,7 @@ def create_app(
     install_error_handlers(app)
     install_list_fast_path(app, settings, modules)  # inside the Hub routing: it decides first
     install_hub_routing(app, settings)  # inside RequestIdMiddleware: forwarded answers get the caller's ids
+    install_request_limits(app, settings)  # before routing, forwarding and cached lists; refusals get ids
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router)
