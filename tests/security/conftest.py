@@ -25,6 +25,7 @@ from hub.partners.repository import PartnerRepository
 from hub.stations.settings import OcppSettings, uvicorn_websocket_options
 from hub.tables import PartnerRoleRecord, PartnerStatus, TokenKind
 from tests.conftest import ADMIN_TOKEN
+from tests.ocpp.conftest import make_gateway  # noqa: F401 - the fixture, for the OCPP fuzzing
 
 INTERNAL_TOKEN = "internal-secret"
 PARTIES = [
