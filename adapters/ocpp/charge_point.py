@@ -28,7 +28,7 @@ from ocpp.routing import create_route_map
 from starlette.websockets import WebSocketDisconnect
 
 from adapters.ocpp.dispatch import answer_payload, snake_case, takes_unique_id
-from adapters.ocpp.frames import malformed_answer
+from adapters.ocpp.frames import malformed_answer, valid_message_id
 from adapters.ocpp.validation import violations
 from hub.ports import HubPort
 
@@ -167,6 +167,16 @@ class StationChargePoint(ChargePoint):
             return
         if msg.message_type_id != MessageType.Call:
             self._response_queue.put_nowait(msg)
+            return
+        if not valid_message_id(msg.unique_id):
+            logger.warning(
+                "station %s sent a CALL whose message id is no string of 1 to 36 characters", self.id
+            )
+            answer = malformed_answer(
+                raw_msg, self._ocpp_version, "MessageId must be a string of 1 to 36 characters"
+            )
+            if answer is not None:
+                await self._send(answer)  # type: ignore[no-untyped-call]
             return
         self.link.note_call(msg.action)
         try:

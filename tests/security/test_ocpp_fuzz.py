@@ -13,12 +13,14 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 import websockets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from adapters.ocpp.frames import valid_message_id
 from tests.ocpp.conftest import Gateway, MakeGateway
 from tests.ocpp.test_endpoint import exchange
 
@@ -179,13 +181,12 @@ def check_answer(protocol: str, message: Any, frame: object) -> None:
         assert len(message) == 5, (frame, message)
         _, message_id, code, description, details = message
         assert code in ERRORS[protocol], (frame, message)
-        # A CALL whose message id is no string (null, a number) is answered with that id echoed (the ocpp
-        # library's unpack takes any), where OCPP-J says "-1" for an id that cannot be read: a known defect,
-        # tolerated here; everything else is strict.
-        assert isinstance(message_id, str | int | float | None), (frame, message)
+        # A message id is a string of 1 to 36 characters, and an answer carries the CALL's or "-1".
+        assert message_id == "-1" or valid_message_id(message_id), (frame, message)
         assert isinstance(description, str), (frame, message)
         assert isinstance(details, dict), (frame, message)
     else:
+        assert valid_message_id(message[1]), (frame, message)
         assert isinstance(message[2], dict), (frame, message)
 
 
@@ -263,3 +264,24 @@ async def test_hostile_frames_are_answered_or_closed_cleanly_and_the_hub_serves_
         await gateway.admin("GET", f"locations/NL/GWY/{location_id}")
     findings = (await gateway.admin("GET", "reconciliation")).json()
     assert not [f for f in findings["findings"] if f["kind"] == "duplicate_transaction"], findings
+
+
+@pytest.mark.parametrize(
+    ("protocol", "code"), [("ocpp1.6", "ProtocolError"), ("ocpp2.0.1", "RpcFrameworkError")]
+)
+async def test_a_call_whose_message_id_is_no_string_of_at_most_36_characters_is_answered_with_minus_one(
+    make_gateway: MakeGateway, sqlite_url: str, protocol: str, code: str
+) -> None:
+    """OCPP-J 1.6 §4.1.3 / 2.0.1 Part 4 §4.1.4: the id is string[36]; one that is not cannot be echoed in a
+    CALLERROR (whose MessageId is string[36] too), so it gets "-1"; 36 characters are still an id."""
+    gateway = await make_gateway(sqlite_url)
+    station_id = "CP16" if protocol == "ocpp1.6" else "CP201"
+    async with websockets.connect(
+        f"{gateway.ws}/{station_id}", subprotocols=[Subprotocol(protocol)], compression=None
+    ) as ws:
+        for message_id in (7, 1.5, None, "", "x" * 37, "y" * 3000, ["a"], {"a": 1}):
+            answer = await exchange(ws, json.dumps([2, message_id, "Heartbeat", {}]))
+            assert answer[:3] == [4, "-1", code], (message_id, answer)
+        longest = "z" * 36
+        answer = await exchange(ws, json.dumps([2, longest, "Heartbeat", {}]))
+        assert answer[:2] == [3, longest]
