@@ -14,8 +14,8 @@ import httpx
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from adapters.ocpp.commands import OcppChargerCommands
 from adapters.ocpp.install import install_ocpp
+from adapters.ocpp.relay import install_cluster
 from hub import __version__
 from hub.admin import health
 from hub.config import Settings
@@ -37,8 +37,9 @@ def create_gateway(
     the hub's commands and charging profile requests."""
     app = create_app(settings, partner_transport=partner_transport)
     gateway = install_ocpp(app, ocpp_settings or OcppSettings())
-    # Commands and charging profiles reach the stations connected to this process.
-    app.state.charger_commands = OcppChargerCommands(gateway, app.state.station_hub)
+    # Commands and charging profiles reach the stations connected to this process, and on PostgreSQL those
+    # of every other live process too.
+    app.state.charger_commands = install_cluster(app, gateway, "serve")
     # Site load balancing hears of transactions once they are committed.
     app.state.station_hub.charging.observer = app.state.load_balancer
     return app
@@ -76,5 +77,7 @@ def create_ocpp_gateway(
         await app.state.station_hub.refresh_metrics()
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    install_ocpp(app, ocpp_settings or OcppSettings())
+    gateway = install_ocpp(app, ocpp_settings or OcppSettings())
+    # Its lease, and the calls the hub's processes relay to its stations.
+    install_cluster(app, gateway, "ocpp-gateway")
     return app

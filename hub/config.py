@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=200, ge=1, description="OCPI requests a partner may send at once above the rate"
     )
+    process_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a process holding OCPP websockets owns its stations without renewing its lease "
+        "(renewed every third of it); once expired, another process marks them offline",
+    )
     modules: Annotated[tuple[str, ...], NoDecode] = Field(
         default=ALL_MODULES,
         description="modules announced in the version details and served, e.g. `credentials,locations,"

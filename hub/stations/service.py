@@ -209,6 +209,21 @@ class StationHub:
             station.disconnected_at = station.updated_at = utc_now()
             await self._apply(session, station, forget=True)
 
+    async def station_abandoned(self, station_id: str, *, gateway_id: str) -> bool:
+        """The process `gateway_id` held the station and its lease expired (hub.cluster.lease): the station is
+        offline and its EVSEs UNKNOWN until it connects again, to any process. False: it had moved on."""
+        async with self._station(station_id) as (session, station):
+            if station is None or station.gateway_id != gateway_id:
+                return False
+            if station.connection == ConnectionState.OFFLINE:
+                return False
+            logger.warning("station %s: the lease of its process expired; the station is offline", station_id)
+            station.connection = ConnectionState.OFFLINE
+            station.connection_id = station.gateway_id = None
+            station.disconnected_at = station.updated_at = utc_now()
+            await self._apply(session, station, forget=True)
+        return True
+
     async def expire_stale(self) -> int:
         """Stations another process marked connected and nobody heard of for long: that process is gone, so
         they are silent and their EVSEs UNKNOWN. Returns how many."""
