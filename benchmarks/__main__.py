@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     selected = [REGISTRY[n] for n in (args.names or list(REGISTRY))]
     figures: list[Figure] = []
     failed: dict[str, str] = {}
+    durations: dict[str, float] = {}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ocpi-hub-bench-") as scratch:
         for bench in selected:
@@ -100,15 +101,18 @@ def main(argv: list[str] | None = None) -> int:
                     tail = log.read_text(errors="replace").strip().splitlines()[-5:]
                     if tail:
                         out(f"  {log.name}: " + "\n    ".join(tail))
-            out(f"  ({time.monotonic() - t0:.0f} s)")
+            durations[bench.name] = time.monotonic() - t0
+            out(f"  ({durations[bench.name]:.0f} s)")
     elapsed = time.monotonic() - started
     out()
     out(report.table(figures))
-    out(f"\n{len(figures)} figures in {elapsed:.0f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    out("\n" + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in durations.items()))
+    out(f"{len(figures)} figures in {elapsed:.0f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
         "seconds": elapsed,
+        "benchmark_seconds": durations,
         "machine": machine(),
         "figures": [f.as_dict() for f in figures],
         "failed": failed,

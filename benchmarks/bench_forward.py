@@ -101,7 +101,7 @@ def _check_forwarded(base: str, path: str, headers: tuple[str, ...], location_id
 @benchmark("hub-forward", "latency the Hub role adds to a forwarded Location GET at 200 requests/s")
 def run(ctx: Context) -> list[Figure]:
     rate = 200.0
-    runs, seconds = ctx.pick((1, 4.0), (3, 8.0))
+    runs, seconds = ctx.pick((1, 3.0), (3, 5.0))
     locations = [seed.location(i) | {"party_id": CPO[1]} for i in range(20)]
     for location in locations:
         for evse in location["evses"]:

@@ -15,18 +15,28 @@ from benchmarks.stats import Spread
 BASELINE = "bare `ocpp`-library central system on a `websockets` server, answering only"
 
 
-def _held(ctx: Context, server: Process, address: str, name: str, count: int, source: int) -> dict[str, Any]:
-    """Connect `count` chargers, then hold them with heartbeats; the server's RSS once all are booted and
-    settled, its CPU share while holding."""
-    hold = ctx.pick(5.0, 8.0)
-    measured: dict[str, Any] = {}
+def _grown(
+    ctx: Context, server: Process, address: str, name: str, counts: tuple[int, ...], source: int
+) -> list[dict[str, Any]]:
+    """Connect `counts[0]` chargers, hold them with heartbeats, add chargers up to `counts[1]`, hold them
+    all, and so on, in one server process: its RSS once each stage is booted and settled, its CPU share
+    while holding."""
+    hold = ctx.pick(3.0, 8.0)
+    measured: list[dict[str, Any]] = [{} for _ in counts]
 
-    def on_ready() -> None:
+    def on_ready(k: int) -> None:
         time.sleep(1.0)
-        measured["rss_mib"] = server.rss_mib()
-        measured["cpu_start"] = (server.cpu_seconds(), time.monotonic())
+        measured[k]["rss_mib"] = server.rss_mib()
+        measured[k]["cpu_start"] = (server.cpu_seconds(), time.monotonic())
 
-    result = ocpprun.run_generator(
+    def on_held(k: int, stage: dict[str, Any]) -> None:
+        cpu, at = measured[k]["cpu_start"]
+        measured[k]["cpu_percent"] = 100 * (server.cpu_seconds() - cpu) / (time.monotonic() - at)
+        measured[k]["errors"] = int(stage["connect_errors"]) + int(stage["errors"])
+        measured[k]["connect_seconds"] = float(stage["connect_seconds"])
+        measured[k]["first_errors"] = stage["first_errors"]
+
+    ocpprun.run_growing(
         ctx,
         name,
         address,
@@ -34,7 +44,9 @@ def _held(ctx: Context, server: Process, address: str, name: str, count: int, so
             "--mode",
             "connect",
             "--stations",
-            str(count),
+            str(counts[-1]),
+            "--grow",
+            ",".join(str(c) for c in counts),
             "--duration",
             str(hold),
             "--heartbeat",
@@ -46,17 +58,14 @@ def _held(ctx: Context, server: Process, address: str, name: str, count: int, so
             "--prefix",
             f"C{source}-",
         ],
-        timeout=120 + count / 50,
+        stages=len(counts),
+        timeout=120 + counts[-1] / 30,
         on_ready=on_ready,
+        on_held=on_held,
     )
-    if "cpu_start" not in measured:
-        raise RuntimeError(f"{name}: the chargers never were all connected")
-    cpu, at = measured["cpu_start"]
-    # The server is still up: the generator ended, the server's process did not.
-    measured["cpu_percent"] = 100 * (server.cpu_seconds() - cpu) / (time.monotonic() - at)
-    measured["errors"] = int(result["connect_errors"]) + int(result["errors"])
-    measured["connect_seconds"] = float(result["connect_seconds"])
-    measured["first_errors"] = result["first_errors"]
+    for k, stage in enumerate(measured):
+        if "cpu_percent" not in stage:
+            raise RuntimeError(f"{name}: the {counts[k]:,} chargers never were all connected and held")
     return measured
 
 
@@ -64,39 +73,33 @@ def _held(ctx: Context, server: Process, address: str, name: str, count: int, so
 def run_connections(ctx: Context) -> list[Figure]:
     limit = ocpprun.raise_file_limit()
     ctx.say(f"  open files limit: {limit:,}")
-    counts = ctx.pick((250, 500), (1_000, 5_000, 10_000))
+    counts: tuple[int, ...] = ctx.pick((250, 500), (1_000, 5_000, 10_000))
+    url = seed.sqlite_database(ctx.workdir, "connections")
+    hub, hub_address = ocpprun.hub_process(ctx, url, "connections-hub", OCPI_HUB_OCPP_AUTO_REGISTER="true")
+    with running(hub):
+        ocpprun.wait_hub(hub, hub_address)
+        ctx.say(f"  {' then '.join(f'{c:,}' for c in counts)} chargers to one hub process")
+        ours = _grown(ctx, hub, hub_address, "connections-gen", counts, 11)
+    central, central_address = ocpprun.central_process(ctx, "connections-central")
+    with running(central):
+        ocpprun.wait_central(central, central_address)
+        ctx.say(f"  {' then '.join(f'{c:,}' for c in counts)} chargers to one bare central system")
+        base = _grown(ctx, central, central_address, "connections-base", counts, 12)
     figures: list[Figure] = []
-    source = 10
-    migrated = seed.sqlite_database(ctx.workdir, "connections-migrated")
-    for count in counts:
-        source += 1
-        url = seed.sqlite_copy(migrated, ctx.workdir, f"connections-{count}")
-        hub, hub_address = ocpprun.hub_process(
-            ctx, url, f"connections-hub-{count}", OCPI_HUB_OCPP_AUTO_REGISTER="true"
-        )
-        with running(hub):
-            ocpprun.wait_hub(hub, hub_address)
-            ctx.say(f"  {count:,} chargers to the hub")
-            ours = _held(ctx, hub, hub_address, f"connections-gen-{count}", count, source)
-        source += 1
-        central, central_address = ocpprun.central_process(ctx, f"connections-central-{count}")
-        with running(central):
-            ocpprun.wait_central(central, central_address)
-            ctx.say(f"  {count:,} chargers to the bare central system")
-            base = _held(ctx, central, central_address, f"connections-base-{count}", count, source)
+    for count, our, bare in zip(counts, ours, base, strict=True):
         extra = {
             "chargers": count,
-            "connect_seconds": ours["connect_seconds"],
-            "baseline_connect_seconds": base["connect_seconds"],
-            "first_errors": ours["first_errors"],
+            "connect_seconds": our["connect_seconds"],
+            "baseline_connect_seconds": bare["connect_seconds"],
+            "first_errors": our["first_errors"],
         }
         figures += [
             Figure(
                 benchmark="ocpp-connections",
                 label=f"{count:,} chargers, hub RSS",
                 unit="MiB",
-                value=ours["rss_mib"],
-                baseline=base["rss_mib"],
+                value=our["rss_mib"],
+                baseline=bare["rss_mib"],
                 baseline_label=BASELINE,
                 target=Target.at_most(400, source="issue 7") if count >= 10_000 else None,
                 extra=extra,
@@ -105,8 +108,8 @@ def run_connections(ctx: Context) -> list[Figure]:
                 benchmark="ocpp-connections",
                 label=f"{count:,} chargers, hub CPU holding them (heartbeat every 30 s)",
                 unit="% of a core",
-                value=ours["cpu_percent"],
-                baseline=base["cpu_percent"],
+                value=our["cpu_percent"],
+                baseline=bare["cpu_percent"],
                 baseline_label=BASELINE,
                 extra=extra,
             ),
@@ -114,8 +117,8 @@ def run_connections(ctx: Context) -> list[Figure]:
                 benchmark="ocpp-connections",
                 label=f"{count:,} chargers, connection or heartbeat errors",
                 unit="errors",
-                value=float(ours["errors"]),
-                baseline=float(base["errors"]),
+                value=float(our["errors"]),
+                baseline=float(bare["errors"]),
                 baseline_label=BASELINE,
                 target=Target.at_most(0, source="issue 7"),
                 extra=extra,
@@ -128,7 +131,7 @@ METER_ACTIONS = {"ocpp1.6": "MeterValues", "ocpp2.0.1": "TransactionEvent Update
 
 
 def _meter(ctx: Context, address: str, name: str, protocol: str, prefix: str, connections: int) -> float:
-    runs_seconds = ctx.pick(3.0, 5.0)
+    runs_seconds = ctx.pick(2.0, 3.0)
     result = ocpprun.run_generator(
         ctx,
         name,

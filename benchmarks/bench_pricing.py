@@ -122,7 +122,7 @@ def rate(tariff: Tariff, inputs: list[PricingInput], seconds: float) -> float:
 @benchmark("pricing", "CDRs priced per second, multi-element Tariff with restrictions vs energy-only")
 def run(ctx: Context) -> list[Figure]:
     inputs = sessions(168)
-    runs, seconds = ctx.pick((3, 1.0), (5, 3.0))
+    runs, seconds = ctx.pick((3, 1.0), (3, 3.0))
     complex_tariff, simple_tariff = restricted_tariff(), energy_tariff()
     rate(complex_tariff, inputs[:10], 0.2)
     ours, base = [], []

@@ -146,13 +146,27 @@ def _open_pushes(url: str) -> int:
     return asyncio.run(count())
 
 
-def _drain(url: str, path: Path, longest: float) -> None:
-    """After the benchmark stopped waiting: until the outbox holds no open push (at most `longest` s), so
-    that what comes late is told from what never comes."""
+def _drain(url: str, path: Path, *, stalled: float, longest: float) -> int:
+    """After the benchmark stopped waiting: until the outbox holds no open push, or nothing new arrived and
+    no open push closed for `stalled` s, or `longest` s passed, so that what comes late is told from what
+    does not come; returns the pushes still open then."""
     deadline = time.monotonic() + longest
-    while time.monotonic() < deadline and _open_pushes(url):
+    seen: tuple[int, int] | None = None
+    since = time.monotonic()
+    while True:
+        open_pushes = _open_pushes(url)
+        if not open_pushes:
+            break
+        now = (path.stat().st_size if path.exists() else 0, open_pushes)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since > stalled:
+            break
+        if time.monotonic() > deadline:
+            break
         time.sleep(0.5)
     _wait_quiet(path, longest=5.0)
+    return _open_pushes(url)
 
 
 def _carried(sends: list[_Send], receipt: _Receipt) -> int | None:
@@ -289,7 +303,12 @@ def _measure_engine(
                     raise RuntimeError(f"status-push {engine} {rate}/s: errors {result}")
                 _wait_quiet(receipts)
                 window_end = time.monotonic()
-                _drain(url, receipts, ctx.pick(30.0, 90.0))
+                drain_started = time.monotonic()
+                still_open = _drain(url, receipts, stalled=3.0, longest=ctx.pick(10.0, 20.0))
+                ctx.say(
+                    f"  {where}: drained for {time.monotonic() - drain_started:.0f} s, "
+                    f"{still_open:,} pushes still open"
+                )
                 delivery = _deliveries(sends, receipts, group * STATIONS, window_end)
                 base = baselines[rate]
                 extra = {
@@ -305,6 +324,7 @@ def _measure_engine(
                     "lost": delivery.fraction(delivery.lost),
                     "backwards": delivery.backwards,
                     "sent_rate": result["rate"],
+                    "open_after_drain": still_open,
                     "hub_round_trip_ms": result["rtt_ms"],
                 }
                 at_target = rate <= 500
@@ -335,7 +355,13 @@ def _measure_engine(
                             f"{where}, delivered fraction of {delivery.sent:,} changes (own PATCH "
                             f"{delivery.fraction(delivery.own):.3f}, coalesced "
                             f"{delivery.fraction(delivery.coalesced):.3f}; late "
-                            f"{delivery.fraction(delivery.late):.3f}, lost {delivery.fraction(delivery.lost):.3f})"
+                            f"{delivery.fraction(delivery.late):.3f}, not arrived "
+                            f"{delivery.fraction(delivery.lost):.3f}"
+                            + (
+                                f", {still_open:,} pushes still queued when it stopped waiting)"
+                                if still_open
+                                else ")"
+                            )
                         ),
                         unit="",
                         value=delivery.delivered,

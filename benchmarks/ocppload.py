@@ -5,7 +5,9 @@ process so that it does not share the measured server's interpreter:
 
 Every charger connects as `<url>/<prefix><n>`, sends its BootNotification and answers the server's CALLs
 with `{"status": "Accepted"}`. Modes: `connect` holds the chargers (heartbeats) and writes `<out>.ready`
-once all are booted; `status` writes it too, waits for `<out>.go` and then sends StatusNotifications at `--rate` in all (one CALL in flight per charger,
+once all are booted (with `--grow 1000,5000`, one stage after the other: `<out>.ready.<k>` once the first
+stage's chargers are booted, `<out>.held.<k>` with that stage's JSON once they were held for `--duration`,
+then the next stage adds its chargers to those already held); `status` writes it too, waits for `<out>.go` and then sends StatusNotifications at `--rate` in all (one CALL in flight per charger,
 each charger cycling over its connectors, the status flipping Available/Charging every cycle) and writes one
 `<monotonic send time> <station> <connector> <wall-clock send time>` line per notification to `--sends`; `meter` starts one
 transaction per charger and then keeps one MeterValues (1.6) or TransactionEvent Updated (2.0.1) in flight
@@ -144,10 +146,13 @@ def status_payload(protocol: str, connector: int, charging: bool) -> tuple[str, 
     }
 
 
-async def open_all(args: argparse.Namespace, report: dict[str, Any]) -> list[Charger]:
-    """Connect and boot every charger, `--opening` at a time (source addresses spread over 127.0.x.y so that
-    many connections to one port do not run out of ephemeral ports)."""
-    chargers = [Charger(f"{args.prefix}{n}", args.protocol) for n in range(args.stations)]
+async def open_all(
+    args: argparse.Namespace, report: dict[str, Any], first: int = 0, stations: int | None = None
+) -> list[Charger]:
+    """Connect and boot chargers `first` .. `stations` - 1, `--opening` at a time (source addresses spread
+    over 127.0.x.y so that many connections to one port do not run out of ephemeral ports)."""
+    count = args.stations if stations is None else stations
+    chargers = [Charger(f"{args.prefix}{n}", args.protocol) for n in range(first, count)]
     gate = asyncio.Semaphore(args.opening)
     errors: list[str] = []
 
@@ -161,15 +166,44 @@ async def open_all(args: argparse.Namespace, report: dict[str, Any]) -> list[Cha
                 errors.append(f"{charger.station_id}: {exc!r}")
 
     started = time.monotonic()
-    await asyncio.gather(*(one(i, c) for i, c in enumerate(chargers)))
+    await asyncio.gather(*(one(first + i, c) for i, c in enumerate(chargers)))
     report["connect_seconds"] = time.monotonic() - started
     report["connect_errors"] = len(errors)
     report["first_errors"] = errors[:5]
     return chargers
 
 
-async def hold(args: argparse.Namespace, chargers: list[Charger], report: dict[str, Any]) -> None:
-    Path(args.out + ".ready").write_text("ready\n")  # noqa: ASYNC240
+async def grow(args: argparse.Namespace, report: dict[str, Any]) -> list[Charger]:
+    """Connect mode by stages: each stage adds chargers to those already connected, is announced
+    (`<out>.ready.<k>`), waits for `<out>.go.<k>`, holds all of them and reports (`<out>.held.<k>`)."""
+    chargers: list[Charger] = []
+    stages: list[dict[str, Any]] = []
+    report["stages"] = stages
+    try:
+        for k, size in enumerate(int(s) for s in args.grow.split(",")):
+            stage: dict[str, Any] = {"chargers": size}
+            chargers += await open_all(args, stage, first=len(chargers), stations=size)
+            Path(f"{args.out}.ready.{k}").write_text("ready\n")  # noqa: ASYNC240
+            go = Path(f"{args.out}.go.{k}")
+            while not go.exists():  # noqa: ASYNC110, ASYNC240
+                await asyncio.sleep(0.05)
+            await hold(args, chargers, stage, announce=False)
+            stages.append(stage)
+            # Written whole, then renamed: the harness reads it as soon as the name appears.
+            partial = Path(f"{args.out}.held.{k}.partial")
+            partial.write_text(json.dumps(stage) + "\n")  # noqa: ASYNC240
+            partial.replace(f"{args.out}.held.{k}")  # noqa: ASYNC240
+    except BaseException:
+        await asyncio.gather(*(c.close() for c in chargers))
+        raise
+    return chargers
+
+
+async def hold(
+    args: argparse.Namespace, chargers: list[Charger], report: dict[str, Any], *, announce: bool = True
+) -> None:
+    if announce:
+        Path(args.out + ".ready").write_text("ready\n")  # noqa: ASYNC240
     errors = 0
     heartbeats = 0
 
@@ -349,6 +383,10 @@ def latency_summary(seconds: list[float]) -> dict[str, float | None]:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"file_limit": raise_file_limit()}
+    if args.grow:
+        chargers = await grow(args, report)
+        await asyncio.gather(*(c.close() for c in chargers))
+        return report
     chargers = await open_all(args, report)
     try:
         if args.mode == "connect":
@@ -376,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured (or held)")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds between booting and measuring")
     parser.add_argument("--heartbeat", type=float, default=30.0, help="connect mode: seconds between beats")
+    parser.add_argument("--grow", default="", help="connect mode: stages of chargers, e.g. 1000,5000")
     parser.add_argument("--opening", type=int, default=100, help="connections opened at a time")
     parser.add_argument("--source", type=int, default=0, help="third octet of the 127.0.x.y source addresses")
     parser.add_argument("--sends", default="", help="status mode: file of send times")

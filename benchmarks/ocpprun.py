@@ -129,3 +129,47 @@ def run_generator(
         raise RuntimeError(f"{name} failed (see {generator.log})")
     result: dict[str, Any] = json.loads(out.read_text())
     return result
+
+
+def run_growing(
+    ctx: Context,
+    name: str,
+    address: str,
+    args: list[str],
+    *,
+    stages: int,
+    timeout: float,
+    on_ready: Callable[[int], None],
+    on_held: Callable[[int, dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Run `benchmarks.ocppload --grow` to its end: `on_ready(k)` once stage k's chargers are all connected
+    (the generator then told to hold them), `on_held(k, stage)` once it held them."""
+    out = ctx.workdir / f"{name}.json"
+    marks = [Path(f"{out}.{kind}.{k}") for kind in ("ready", "go", "held") for k in range(stages)]
+    for stale in (out, *marks):
+        stale.unlink(missing_ok=True)
+    argv = python("-m", "benchmarks.ocppload", "--url", f"ws://{address}/ocpp", "--out", str(out), *args)
+    generator = Process(name, argv, clean_env(), log=ctx.log(name))
+    deadline = time.monotonic() + timeout
+    with running(generator):
+        ready = held = 0
+        while True:
+            alive = generator.alive()
+            if ready < stages and Path(f"{out}.ready.{ready}").exists():
+                on_ready(ready)
+                Path(f"{out}.go.{ready}").write_text("go\n")
+                ready += 1
+            held_mark = Path(f"{out}.held.{held}")
+            if held < ready and held_mark.exists():
+                on_held(held, json.loads(held_mark.read_text()))
+                held += 1
+                continue
+            if not alive:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not finish within {timeout:.0f} s (see {generator.log})")
+            time.sleep(0.05)
+    if generator.popen is None or generator.popen.returncode != 0 or not out.exists():
+        raise RuntimeError(f"{name} failed (see {generator.log})")
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result

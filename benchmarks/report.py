@@ -78,6 +78,18 @@ def write_markdown(path: Path, result: dict[str, Any]) -> None:
         "so every figure that matters is a ratio to a baseline measured in the same run; raw figures are "
         "the median of the runs with their min-max.",
         "",
+        *(
+            [
+                "Duration of each benchmark: "
+                + ", ".join(
+                    f"{name} {seconds:.0f} s" for name, seconds in result["benchmark_seconds"].items()
+                )
+                + ".",
+                "",
+            ]
+            if result.get("benchmark_seconds")
+            else []
+        ),
         _markdown_table(figures),
         "",
         "Baselines:",

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import and_, delete, exists, insert, or_, update
+from sqlalchemy import Table, and_, delete, exists, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,7 +46,8 @@ _OBJECT_TABLES: dict[str, type[OwnedObject]] = {
     "cdrs": CdrRecord,
 }
 _MAINTENANCE_EVERY = 5.0
-_COLUMNS = [c.name for c in OutboxRecord.__table__.columns]  # type: ignore[attr-defined]
+_TABLE: Table = OutboxRecord.__table__  # type: ignore[attr-defined]
+_COLUMNS = [c.name for c in _TABLE.columns]
 
 
 def never_given_up(row: dict[str, Any]) -> bool:
@@ -212,8 +213,10 @@ class DeliveryWorker:
             and_(col(OutboxRecord.state) == PushState.PENDING, col(OutboxRecord.next_attempt_at) <= now),
             and_(col(OutboxRecord.state) == PushState.SENDING, col(OutboxRecord.lease_until) < now),
         )
+        # Core rows, not ORM objects: nothing of them is kept in the session, and the claim's update need
+        # not look for them in its identity map.
         statement = (
-            select(OutboxRecord)
+            select(*_TABLE.columns)
             .where(due, ~earlier_open)
             .order_by(col(OutboxRecord.id))
             .limit(min(room, self.options.claim_batch) * 2)
@@ -224,32 +227,33 @@ class DeliveryWorker:
         suspended = select(col(PartnerRecord.id)).where(col(PartnerRecord.suspended_at).is_not(None))
         statement = statement.where(col(OutboxRecord.partner_id).not_in(suspended))
         if self._postgres:
-            statement = statement.with_for_update(skip_locked=True, of=OutboxRecord)
+            statement = statement.with_for_update(skip_locked=True, of=_TABLE)
         async with self.sessionmaker() as session:
-            candidates = (await session.exec(statement)).all()
+            connection = await session.connection()
+            candidates = (await connection.execute(statement)).mappings().all()
             chosen: list[dict[str, Any]] = []
             counts = dict(self._in_flight)
             for record in candidates:
-                pid = record.partner_id
+                pid = record["partner_id"]
                 health = self._health.get(pid)
                 limit = 1 if health is not None and health.failures else self.options.per_partner
                 if counts.get(pid, 0) >= limit or len(chosen) >= room:
                     continue
                 counts[pid] = counts.get(pid, 0) + 1
-                chosen.append({c: getattr(record, c) for c in _COLUMNS})
+                chosen.append(dict(record))
             if not chosen:
                 await session.rollback()
                 return []
             # Read before the claim's write: on SQLite the write lock is then held for the update and the
             # re-read only.
             routes = await self._routes(session, {r["partner_id"] for r in chosen})
-            await session.exec(
-                update(OutboxRecord)
-                .where(col(OutboxRecord.id).in_([r["id"] for r in chosen]))
+            await connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id.in_([r["id"] for r in chosen]))
                 .values(
                     state=PushState.SENDING,
                     lease_until=now + self.lease,
-                    attempts=col(OutboxRecord.attempts) + 1,
+                    attempts=_TABLE.c.attempts + 1,
                 )
             )
             await self._reread_merged(session, chosen)
@@ -263,13 +267,14 @@ class DeliveryWorker:
         """SQLite reads the candidates outside a transaction: a change merged into a chosen push after that read
         and before the claim is in the row now, and goes out with this attempt (else it would be lost)."""
         ids = [r["id"] for r in chosen]
-        statement = select(OutboxRecord).where(col(OutboxRecord.id).in_(ids))
-        fresh = (await session.exec(statement.execution_options(populate_existing=True))).all()
-        current = {record.id: record for record in fresh}
+        merged = ("method", "body", "evse_uid", "connector_id", "changed_at")
+        statement = select(_TABLE.c.id, *(_TABLE.c[c] for c in merged)).where(_TABLE.c.id.in_(ids))
+        connection = await session.connection()
+        current = {record["id"]: record for record in (await connection.execute(statement)).mappings()}
         for row in chosen:
             record = current[row["id"]]
-            for column in ("method", "body", "evse_uid", "connector_id", "changed_at"):
-                row[column] = getattr(record, column)
+            for column in merged:
+                row[column] = record[column]
 
     @staticmethod
     async def _routes(session: AsyncSession, partner_ids: set[int]) -> dict[int, Route]:
