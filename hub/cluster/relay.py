@@ -51,7 +51,12 @@ class CallRelay:
         self.conninfo = conninfo(database_url)
         self.process_id = process_id
         self.handler = handler
+        # Set while the listening connection is open, and while it is not.
         self.listening = asyncio.Event()
+        self.away = asyncio.Event()
+        self.away.set()
+        # How operators (and tests) find the listening connection in pg_stat_activity.
+        self.application_name = f"ocpi-hub relay {process_id}"[:63]
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -103,10 +108,13 @@ class CallRelay:
         backoff = FIRST_BACKOFF
         while True:
             try:
-                connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+                connection = await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, application_name=self.application_name
+                )
                 async with connection:
                     await connection.execute(f'LISTEN "{channel(self.process_id)}"')
                     self.listening.set()
+                    self.away.clear()
                     backoff = FIRST_BACKOFF
                     await self._catch_up()
                     async for notify in connection.notifies():
@@ -117,6 +125,7 @@ class CallRelay:
                 logger.warning("charger call relay: listening connection lost (%s); reconnecting", error)
             finally:
                 self.listening.clear()
+                self.away.set()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
