@@ -76,6 +76,18 @@ async def until_state(node: Node, station_id: str, state: str, within: float = 1
     return time.monotonic() - began
 
 
+async def until_status(
+    node: Node, location_id: str, evse_uid: str, status: str, within: float = 10.0
+) -> None:
+    began = time.monotonic()
+    while True:
+        location = (await node.admin("GET", f"locations/NL/GWY/{location_id}"))["data"]
+        if next(e["status"] for e in location["evses"] if e["uid"] == evse_uid) == status:
+            return
+        assert time.monotonic() - began < within, f"{evse_uid} not {status} within {within} s"
+        await asyncio.sleep(0.05)  # another process writes the status: no event to await across processes
+
+
 def results(emsp: FakePartner, path: str) -> list[Any]:
     return [r.body for r in emsp.pushes() if r.method == "POST" and r.path.endswith(path)]
 
