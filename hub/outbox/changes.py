@@ -106,14 +106,22 @@ def merge(pending: Push, newer: Push) -> Push | None:
     return None
 
 
-def absorbing(head: Push, queued: Sequence[Push]) -> list[Push]:
-    """`head` with the pushes queued behind it merged in, in order, as far as they merge: the merged push after
-    each one taken in."""
-    merged: list[Push] = []
-    for newer in queued:
+def absorbing(head: Push, queued: Sequence[Push]) -> list[tuple[int, Push]]:
+    """`head` with the pushes queued behind it merged in, in order, as far as they merge: for each one taken in,
+    its index in `queued` and the merged push after it. A push of another part of the object (a sibling EVSE)
+    that does not merge is stepped over, and those after it are still taken in unless they touch it: each part
+    keeps the order of its own changes."""
+    merged: list[tuple[int, Push]] = []
+    passed: list[Target] = []
+    for index, newer in enumerate(queued):
+        if any(overlaps(target, newer.target) for target in passed):
+            break
         step = merge(head, newer)
         if step is None:
-            break
+            if overlaps(head.target, newer.target):
+                break
+            passed.append(newer.target)
+            continue
         head = step
-        merged.append(head)
+        merged.append((index, head))
     return merged

@@ -328,8 +328,9 @@ async def absorb_queued(session: AsyncSession, row_id: int, group_key: str) -> N
     if len(rows) < 2 or rows[0].id != row_id:
         return
     head = rows[0]
-    push, changed_at, absorbed = _push_of(head), head.changed_at, 0
-    for newer, merged in zip(rows[1:], absorbing(push, [_push_of(r) for r in rows[1:]]), strict=False):
+    push, changed_at, absorbed, queued = _push_of(head), head.changed_at, 0, rows[1:]
+    for index, merged in absorbing(push, [_push_of(r) for r in queued]):
+        newer = queued[index]
         # Only as the row was read: a writer may be merging a newer change into it in its own transaction.
         result = await session.exec(
             update(OutboxRecord)

@@ -148,10 +148,10 @@ class Run:
         head, self.in_flight = self.in_flight, None
         waiting = self._open()
         merged = absorbing(head.push, [p.push for p in waiting])
-        for absorbed in waiting[: len(merged)]:
-            absorbed.superseded = True
+        for index, _ in merged:
+            waiting[index].superseded = True
         if merged:
-            head.push = merged[-1]
+            head.push = merged[-1][1]
         self.queue.insert(0, head)
 
     def finish(self) -> None:
