@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,8 +78,9 @@ def measure_engine(ctx: Context, engine: str, total: int) -> list[Figure]:
     runs, seconds = ctx.pick((1, 1.5), (3, 3.0))
     figures: list[Figure] = []
     with engine_database(ctx, engine) as url:
-        ctx.say(f"  {engine}: importing {total:,} Locations")
+        started = time.monotonic()
         seed.import_data(url, ImportKind.LOCATIONS, [seed.location(i) for i in range(total)])
+        ctx.say(f"  {engine}: {total:,} Locations imported in {time.monotonic() - started:.0f} s")
         partner = seed.add_partners(url, [("load generator", "DE", "LGN", {})])[0]
         header = auth_header(partner.token)
         ours, ours_base = hub_process(ctx, url, f"locations-{engine}-hub")
@@ -137,8 +139,6 @@ def measure_engine(ctx: Context, engine: str, total: int) -> list[Figure]:
 def run(ctx: Context) -> list[Figure]:
     total = ctx.pick(1_000, 10_000)
     figures = measure_engine(ctx, "sqlite", total)
-    if seed.postgres_available():
+    if seed.with_postgres(ctx):
         figures += measure_engine(ctx, "postgresql", total)
-    else:
-        ctx.say("  PostgreSQL not reachable at 127.0.0.1:5432: skipped")
     return figures

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -276,6 +277,18 @@ def _measure_engine(
                 ctx.say(f"  {engine}: {rate} StatusNotifications/s")
                 sends = ctx.workdir / f"sends-{engine}-{rate}.txt"
                 where = f"{engine}, {rate}/s to {PARTNERS} partners"
+                cpu: list[tuple[float, float]] = []
+
+                def go(cpu: list[tuple[float, float]] = cpu) -> None:
+                    _wait_quiet(receipts)
+                    # The hub's CPU share while the notifications are sent (from the go to the last send).
+                    cpu.append((hub.cpu_seconds(), time.monotonic()))
+                    timer = threading.Timer(
+                        0.6 + seconds, lambda cpu=cpu: cpu.append((hub.cpu_seconds(), time.monotonic()))
+                    )
+                    timer.daemon = True
+                    timer.start()
+
                 try:
                     result = ocpprun.run_generator(
                         ctx,
@@ -283,7 +296,7 @@ def _measure_engine(
                         hub_address,
                         _generator_args(rate, seconds, sends),
                         timeout=seconds + 120,
-                        on_ready=lambda: _wait_quiet(receipts),
+                        on_ready=go,
                     )
                 except RuntimeError as exc:
                     # The hub could not keep up: say so in the report and keep the other rates' figures.
@@ -303,11 +316,14 @@ def _measure_engine(
                     raise RuntimeError(f"status-push {engine} {rate}/s: errors {result}")
                 _wait_quiet(receipts)
                 window_end = time.monotonic()
+                hub_cpu = (
+                    100 * (cpu[1][0] - cpu[0][0]) / (cpu[1][1] - cpu[0][1]) if len(cpu) == 2 else float("nan")
+                )
                 drain_started = time.monotonic()
                 still_open = _drain(url, receipts, stalled=3.0, longest=ctx.pick(10.0, 20.0))
                 ctx.say(
-                    f"  {where}: drained for {time.monotonic() - drain_started:.0f} s, "
-                    f"{still_open:,} pushes still open"
+                    f"  {where}: hub CPU {hub_cpu:.0f} % of a core while sending; drained for "
+                    f"{time.monotonic() - drain_started:.0f} s, {still_open:,} pushes still open"
                 )
                 delivery = _deliveries(sends, receipts, group * STATIONS, window_end)
                 base = baselines[rate]
@@ -325,6 +341,7 @@ def _measure_engine(
                     "backwards": delivery.backwards,
                     "sent_rate": result["rate"],
                     "open_after_drain": still_open,
+                    "hub_cpu_percent": hub_cpu,
                     "hub_round_trip_ms": result["rtt_ms"],
                 }
                 at_target = rate <= 500
@@ -369,6 +386,13 @@ def _measure_engine(
                     ),
                     Figure(
                         benchmark="status-push",
+                        label=f"{where}, hub CPU while the notifications are sent (hub round trip p50 "
+                        f"{result['rtt_ms']['p50']:,.0f} ms, {result['rate']:.0f} sent/s)",
+                        unit="% of a core",
+                        value=hub_cpu,
+                    ),
+                    Figure(
+                        benchmark="status-push",
                         label=f"{where}, PATCHes carrying an older state than one already received",
                         unit="",
                         value=float(delivery.backwards),
@@ -403,8 +427,6 @@ def run(ctx: Context) -> list[Figure]:
             )
             baselines[rate] = result["rtt_ms"]
     figures = _measure_engine(ctx, "sqlite", rates, seconds, baselines)
-    if seed.postgres_available():
+    if seed.with_postgres(ctx):
         figures += _measure_engine(ctx, "postgresql", rates, seconds, baselines)
-    else:
-        ctx.say("  PostgreSQL not reachable at 127.0.0.1:5432: skipped")
     return figures

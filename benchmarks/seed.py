@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from benchmarks.core import Context
 from hub.config import LocalParty, Settings
 from hub.db import create_engine, create_sessionmaker
 from hub.migrate import upgrade
@@ -68,6 +69,18 @@ def postgres_database(name: str) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def with_postgres(ctx: Context) -> bool:
+    """Whether this run measures PostgreSQL too: the full run does when the server answers; `--quick`
+    measures SQLite only (a database of its own, migrated, costs seconds the quick run does not have)."""
+    if ctx.quick:
+        ctx.say("  PostgreSQL: measured in the full run only")
+        return False
+    if not postgres_available():
+        ctx.say("  PostgreSQL not reachable at 127.0.0.1:5432: skipped")
+        return False
+    return True
 
 
 def postgres_available() -> bool:
