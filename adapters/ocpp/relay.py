@@ -17,9 +17,8 @@ from adapters.ocpp.commands import OcppChargerCommands
 from adapters.ocpp.gateway import OcppGateway
 from hub.cluster import codec
 from hub.cluster.lease import ProcessLease, station_owner
-from hub.cluster.relay import CallRelay, wait_listening
+from hub.cluster.relay import CallRelay, relay_possible, wait_listening
 from hub.config import Settings
-from hub.db import is_sqlite
 from hub.ocpi.v221.charging_profiles import (
     ActiveChargingProfileResult,
     ChargingProfile,
@@ -29,7 +28,6 @@ from hub.ocpi.v221.commands import CommandResultType
 from hub.ocpi.v221.tokens import Token
 from hub.ports import ChargerCommands, ChargerTarget
 from hub.stations.service import StationHub
-from hub.tables.stations import ConnectionState
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +87,7 @@ class RelayedChargerCommands:
         owner = await station_owner(self.hub.sessionmaker, address.station_id)
         if owner is None or owner.process_id == self.hub.gateway_id:
             return f"Charge Point {address.station_id} is offline"
-        if owner.connection != ConnectionState.CONNECTED:
+        if not owner.responding:
             return f"Charge Point {address.station_id} is not responding"
         return None
 
@@ -168,7 +166,7 @@ def install_cluster(app: FastAPI, gateway: OcppGateway, kind: str) -> ChargerCom
     lease = ProcessLease(hub.sessionmaker, hub.gateway_id, kind, settings.process_lease_seconds)
     relay: CallRelay | None = None
     commands: ChargerCommands = local
-    if not is_sqlite(settings.database_url):
+    if relay_possible(settings.database_url):
 
         async def handle(method: str, arguments: dict[str, Any]) -> dict[str, Any]:
             return await codec.call(local, method, arguments)

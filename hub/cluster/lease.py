@@ -35,6 +35,11 @@ class StationOwner:
     process_id: str
     connection: str
 
+    @property
+    def responding(self) -> bool:
+        """False while the station's websocket is open but the station has fallen silent."""
+        return self.connection == ConnectionState.CONNECTED
+
 
 async def station_owner(sessionmaker: SessionMaker, station_id: str) -> StationOwner | None:
     """The process holding `station_id` with a lease still running; None: no live process holds it."""

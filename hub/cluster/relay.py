@@ -18,7 +18,7 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from hub.db import SessionMaker
+from hub.db import SessionMaker, is_sqlite
 from hub.ocpi.base import utc_now
 from hub.tables.cluster import ChargerCallRecord
 
@@ -28,6 +28,11 @@ Handler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
+
+
+def relay_possible(database_url: str) -> bool:
+    """LISTEN/NOTIFY is PostgreSQL's; on SQLite there is one process, and every call stays in it."""
+    return not is_sqlite(database_url)
 
 
 def channel(process_id: str) -> str:

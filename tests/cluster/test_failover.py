@@ -1,7 +1,7 @@
 """A hub process dies (DESIGN: Scale, issue 11): two `ocpi-hub serve` on one PostgreSQL with a short process
 lease, a charger on B; a START_SESSION sent to A reaches it there. B is killed with SIGKILL: within the lease
-A marks B's station offline and its EVSE UNKNOWN (pushed to the eMSP), the charger reconnects to A, and the
-next START_SESSION starts a session whose result and Session reach the eMSP."""
+A marks B's station offline and its EVSE UNKNOWN (pushed to the eMSP), a START_SESSION is REJECTED at once, the
+charger reconnects to A, and the next START_SESSION starts a session whose result and Session reach the eMSP."""
 
 from __future__ import annotations
 
@@ -105,6 +105,10 @@ async def test_a_killed_process_s_charger_goes_offline_within_the_lease_and_work
     assert (await a.admin("GET", "stations/CP16"))["state"] == "offline"
     await until_status(a, "LOC1", "LOC1-1", "UNKNOWN")
     await emsp.until(lambda: _unknown_pushed(emsp), within=10)
+    # Connected nowhere now: answered at once, never relayed to the dead process.
+    began = time.monotonic()
+    offline = await a.ocpi("POST", "receiver/commands/START_SESSION", _start(f"{emsp.url}/r/offline"))
+    assert (offline["result"], time.monotonic() - began < 2) == ("REJECTED", True)
 
     async with station(a.ws, "CP16") as cp:
         await cp.heartbeat()
