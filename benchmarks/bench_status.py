@@ -121,7 +121,7 @@ def _receipts(path: Path, since: float) -> dict[tuple[int, str], list[_Receipt]]
     return found
 
 
-def _wait_quiet(path: Path, *, longest: float = 30.0) -> None:
+def _wait_quiet(path: Path, *, longest: float = 15.0) -> None:
     """Until no push arrived for 2 s (at most `longest` s): the stations' disconnection is pushed too."""
     deadline = time.monotonic() + longest
     count, quiet_since = -1, time.monotonic()
@@ -320,7 +320,7 @@ def _measure_engine(
                     100 * (cpu[1][0] - cpu[0][0]) / (cpu[1][1] - cpu[0][1]) if len(cpu) == 2 else float("nan")
                 )
                 drain_started = time.monotonic()
-                still_open = _drain(url, receipts, stalled=3.0, longest=ctx.pick(10.0, 20.0))
+                still_open = _drain(url, receipts, stalled=3.0, longest=ctx.pick(10.0, 15.0))
                 ctx.say(
                     f"  {where}: hub CPU {hub_cpu:.0f} % of a core while sending; drained for "
                     f"{time.monotonic() - drain_started:.0f} s, {still_open:,} pushes still open"
@@ -410,7 +410,7 @@ BASELINE = "round trip of the same StatusNotifications to a bare `ocpp`-library 
 )
 def run(ctx: Context) -> list[Figure]:
     rates: tuple[int, ...] = ctx.pick((100,), (100, 500, 1_000))
-    seconds = ctx.pick(3.0, 8.0)
+    seconds = ctx.pick(3.0, 5.0)
     baselines: dict[int, dict[str, float]] = {}
     central, central_address = ocpprun.central_process(ctx, "status-central")
     with running(central):
