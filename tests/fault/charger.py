@@ -99,7 +99,8 @@ class OfflineCharger:
         self.statuses: dict[int, str] = dict.fromkeys(range(1, connectors + 1), "Available")
         self.transactions: list[Transaction] = []
         self.acknowledged: list[tuple[Message, Any]] = []
-        self.errors: list[tuple[str, str]] = []
+        self.errors: list[tuple[str, str]] = []  # transaction messages given up after ATTEMPTS CALLERRORs
+        self.refused_statuses: list[tuple[Message, str]] = []
         self.connections = 0
         self.triggers = 0
         self.connected = asyncio.Event()
@@ -161,6 +162,14 @@ class OfflineCharger:
             while self._queue:
                 self._idle.clear()
                 await self._idle.wait()
+
+    def acknowledged_statuses(self) -> dict[int, str]:
+        """connectorId -> the last status the Central System answered with a CALLRESULT."""
+        return {
+            message.connector: str(message.status)
+            for message, _ in self.acknowledged
+            if message.action == "StatusNotification"
+        }
 
     def _put(self, message: Message) -> None:
         self._queue.append(message)
@@ -235,7 +244,12 @@ class OfflineCharger:
                 result = await self._call(link, reader, payload)
             except OCPPError as error:
                 message.attempts += 1
-                if message.action == "StatusNotification" or message.attempts >= ATTEMPTS:
+                if message.action == "StatusNotification":
+                    self.refused_statuses.append(
+                        (message, repr(error))
+                    )  # not retried: the next one replaces it
+                    self._queue.popleft()
+                elif message.attempts >= ATTEMPTS:
                     self.errors.append((message.action, repr(error)))
                     self._queue.popleft()
                 else:
@@ -259,11 +273,11 @@ class OfflineCharger:
     def _payload(self, message: Message) -> Any:
         transaction = message.transaction
         if message.action == "StatusNotification":
-            status = message.status or self.statuses[message.connector]
+            message.status = message.status or self.statuses[message.connector]
             return call16.StatusNotification(
                 connector_id=message.connector,
                 error_code=ChargePointErrorCode.no_error,
-                status=ChargePointStatus(status),
+                status=ChargePointStatus(message.status),
             )
         assert transaction is not None
         if message.action == "StartTransaction":
