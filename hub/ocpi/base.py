@@ -128,10 +128,16 @@ class DisplayText(OcpiModel):
     text: String512
 
 
+INT64 = range(-(2**63), 2**63)
+
+
 def _json_integer(value: Any) -> Any:
     # bool is an int in Python and lax parsing reads "5" as 5: neither is a JSON integer.
     if isinstance(value, bool | str):
         raise ValueError("must be a JSON integer")
+    # Stored objects are JSON written by orjson, which (like most JSON parsers) stops at 64 bits.
+    if isinstance(value, int) and value not in INT64:
+        raise ValueError("must be a JSON integer within 64 bits")
     return value
 
 
