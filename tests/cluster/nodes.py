@@ -86,7 +86,7 @@ class Node:
                 stderr=subprocess.STDOUT,
             )
 
-    def wait_ready(self, within: float = 30.0) -> None:
+    def wait_ready(self, within: float = 90.0) -> None:
         """The HTTP probe answers (a worker: it said it delivers)."""
         assert self.process is not None
         deadline = time.monotonic() + within

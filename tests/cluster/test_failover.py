@@ -90,9 +90,11 @@ async def test_a_killed_process_s_charger_goes_offline_within_the_lease_and_work
     async with station(b.ws, "CP16") as cp:
         await cp.status(1, "Available")
         await until_status(a, "LOC1", "LOC1-1", "AVAILABLE")
-        assert (await a.ocpi("POST", "receiver/commands/START_SESSION", _start(f"{emsp.url}/r/1")))[
-            "result"
-        ] == "ACCEPTED"
+        assert (
+            await a.ocpi(
+                "POST", "receiver/commands/START_SESSION", _start(f"{emsp.endpoint('commands')}/r/1")
+            )
+        )["result"] == "ACCEPTED"
         assert await emsp.until(lambda: results(emsp, "/r/1"), within=15) == [{"result": "ACCEPTED"}]
         assert len(cp.payloads("RemoteStartTransaction")) == 1
         assert await _leases(cluster_url) == {"serve"}
@@ -107,15 +109,19 @@ async def test_a_killed_process_s_charger_goes_offline_within_the_lease_and_work
     await emsp.until(lambda: _unknown_pushed(emsp), within=10)
     # Connected nowhere now: answered at once, never relayed to the dead process.
     began = time.monotonic()
-    offline = await a.ocpi("POST", "receiver/commands/START_SESSION", _start(f"{emsp.url}/r/offline"))
+    offline = await a.ocpi(
+        "POST", "receiver/commands/START_SESSION", _start(f"{emsp.endpoint('commands')}/r/offline")
+    )
     assert (offline["result"], time.monotonic() - began < 2) == ("REJECTED", True)
 
     async with station(a.ws, "CP16") as cp:
         await cp.heartbeat()
         await until_state(a, "CP16", "connected")
-        assert (await a.ocpi("POST", "receiver/commands/START_SESSION", _start(f"{emsp.url}/r/2")))[
-            "result"
-        ] == "ACCEPTED"
+        assert (
+            await a.ocpi(
+                "POST", "receiver/commands/START_SESSION", _start(f"{emsp.endpoint('commands')}/r/2")
+            )
+        )["result"] == "ACCEPTED"
         assert await emsp.until(lambda: results(emsp, "/r/2"), within=15) == [{"result": "ACCEPTED"}]
         assert cp.payloads("RemoteStartTransaction") == [{"idTag": "04A1B2C3D4", "connectorId": 1}]
         await cp.start_transaction(1, "04A1B2C3D4", 1000, datetime.now(UTC).isoformat())

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
+from hub.config import LocalParty, Settings
 from hub.db import create_engine, create_sessionmaker
+from hub.operator.imports import ImportKind, import_objects
 from hub.outbox.worker import WorkerOptions
 from hub.tables.outbox import OutboxRecord, PushState
-from tests.cluster.nodes import Node, register_emsp, start_all
+from tests.cluster.nodes import PARTIES, Node, register_emsp, start_all
 from tests.fixtures_locations import make_location
 from tests.outbox.fake_partner import Behaviour, FakePartner, Fakes
 
@@ -33,15 +35,26 @@ WORKER = {
 
 
 @pytest.fixture
-def hub(cluster_url: str, tmp_path: Path) -> Iterator[Node]:
-    serve = Node("serve", "serve", cluster_url, tmp_path, {"OCPI_HUB_PUSH_WORKER": "false"})
-    workers = [Node(f"worker{n}", "worker", cluster_url, tmp_path, WORKER) for n in (1, 2)]
+def workers(cluster_url: str, tmp_path: Path) -> Iterator[list[Node]]:
+    started = [Node(f"worker{n}", "worker", cluster_url, tmp_path, WORKER) for n in (1, 2)]
     try:
-        start_all(serve, *workers)
-        yield serve
+        start_all(*started)
+        yield started
     finally:
-        for node in (*workers, serve):
+        for node in started:
             node.stop()
+
+
+async def _import_locations(database_url: str) -> None:
+    """As `ocpi-hub import locations` does it: the Locations and their pushes in one transaction."""
+    settings = Settings(database_url=database_url, parties=[LocalParty.model_validate(p) for p in PARTIES])
+    engine = create_engine(database_url)
+    try:
+        locations = [make_location(f"LOC{n}") for n in range(LOCATIONS)]
+        report = await import_objects(create_sessionmaker(engine), settings, ImportKind.LOCATIONS, locations)
+        assert report.created == LOCATIONS
+    finally:
+        await engine.dispose()
 
 
 async def _open_pushes(database_url: str) -> int:
@@ -60,17 +73,16 @@ async def _open_pushes(database_url: str) -> int:
         await engine.dispose()
 
 
-async def test_two_worker_processes_deliver_every_push_exactly_once(cluster_url: str, hub: Node) -> None:
+async def test_two_worker_processes_deliver_every_push_exactly_once(
+    cluster_url: str, workers: list[Node]
+) -> None:
     fakes = Fakes()
     try:
         emsp: FakePartner = await fakes("emsp", roles=[("EMSP", "DE", "MSP")])
         await register_emsp(cluster_url, emsp, ("locations",))
         emsp.behaviour = Behaviour.SLOW
         emsp.slow_delay = 20.0
-        report = await hub.admin(
-            "POST", "import/locations", [make_location(f"LOC{n}") for n in range(LOCATIONS)]
-        )
-        assert report["created"] == LOCATIONS
+        await _import_locations(cluster_url)
 
         def holding() -> int:
             return sum(1 for r in emsp.pushes("locations") if not r.answered)

@@ -100,7 +100,7 @@ async def test_a_command_and_a_charging_profile_reach_the_charger_on_another_pro
         await cp.heartbeat()
         await until_state(hub, "CP16", "connected")
         start = {
-            "response_url": f"{emsp.url}/results/START_SESSION/1",
+            "response_url": f"{emsp.endpoint('commands')}/START_SESSION/1",
             "token": RFID,
             "location_id": "LOC1",
             "evse_uid": "LOC1-1",
@@ -123,7 +123,7 @@ async def test_a_command_and_a_charging_profile_reach_the_charger_on_another_pro
         session_id = put[0].body["id"]
 
         profile = {
-            "response_url": f"{emsp.url}/results/SET_PROFILE/2",
+            "response_url": f"{emsp.endpoint('commands')}/SET_PROFILE/2",
             "charging_profile": {
                 "charging_rate_unit": "W",
                 "charging_profile_period": [{"start_period": 0, "limit": 11000}],
@@ -140,7 +140,9 @@ async def test_a_command_and_a_charging_profile_reach_the_charger_on_another_pro
     await until_state(hub, "CP16", "offline")
     began = time.monotonic()
     offline = await hub.ocpi(
-        "POST", "receiver/commands/START_SESSION", start | {"response_url": f"{emsp.url}/x/3"}
+        "POST",
+        "receiver/commands/START_SESSION",
+        start | {"response_url": f"{emsp.endpoint('commands')}/START_SESSION/3"},
     )
     assert time.monotonic() - began < 2
     assert (offline["result"], offline["message"]) == (
