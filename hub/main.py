@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from hub import __version__
+from hub import __version__, log_redaction
 from hub.admin import health
 from hub.admin import router as admin
 from hub.caller_cache import CallerCache
@@ -51,6 +51,7 @@ def create_app(
     """Build the hub. `partner_transport` replaces the network for calls to partners (tests, contracts)."""
     settings = settings or Settings()
     logging.getLogger("hub").setLevel(settings.log_level.upper())
+    log_redaction.install()
     engine = create_engine(settings.database_url)
     http = partner_http(partner_transport)
 
