@@ -75,7 +75,7 @@ def engine_database(ctx: Context, engine: str) -> Iterator[str]:
 
 def measure_engine(ctx: Context, engine: str, total: int) -> list[Figure]:
     rng = random.Random(20261201)
-    runs, seconds = ctx.pick((1, 1.5), (3, 3.0))
+    runs, seconds = ctx.pick((1, 1.5), (3, 2.5))
     figures: list[Figure] = []
     with engine_database(ctx, engine) as url:
         started = time.monotonic()

@@ -21,7 +21,7 @@ def _grown(
     """Connect `counts[0]` chargers, hold them with heartbeats, add chargers up to `counts[1]`, hold them
     all, and so on, in one server process: its RSS once each stage is booted and settled, its CPU share
     while holding."""
-    hold = ctx.pick(3.0, 8.0)
+    hold = ctx.pick(3.0, 5.0)
     measured: list[dict[str, Any]] = [{} for _ in counts]
 
     def on_ready(k: int) -> None:

@@ -142,6 +142,6 @@ def measure(ctx: Context, partners: int, locations: int, runs: int) -> Figure:
 def run(ctx: Context) -> list[Figure]:
     runs = ctx.pick(1, 3)
     return [
-        measure(ctx, 1, ctx.pick(500, 5_000), runs),
-        measure(ctx, 10, ctx.pick(250, 1_000), runs),
+        measure(ctx, 1, ctx.pick(500, 2_500), runs),
+        measure(ctx, 10, ctx.pick(250, 500), runs),
     ]
