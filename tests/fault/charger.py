@@ -111,6 +111,9 @@ class OfflineCharger:
         self._closing = False
         self._booted = False
         self._task: asyncio.Task[None] | None = None
+        self._online = asyncio.Event()
+        self._online.set()
+        self._ws: Any = None
 
     # -- the workload ----------------------------------------------------------------------------------------
 
@@ -180,6 +183,15 @@ class OfflineCharger:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
+    def go_offline(self) -> None:
+        """The network is gone: the TCP connection is dropped (no close handshake), no new one is made."""
+        self._online.clear()
+        if self._ws is not None:
+            self._ws.transport.abort()
+
+    def go_online(self) -> None:
+        self._online.set()
+
     async def close(self) -> None:
         self._closing = True
         self._wake.set()
@@ -189,6 +201,7 @@ class OfflineCharger:
 
     async def _run(self) -> None:
         while not self._closing:
+            await self._online.wait()
             with contextlib.suppress(
                 _LostError, OSError, asyncio.TimeoutError, websockets.WebSocketException
             ):
@@ -199,6 +212,7 @@ class OfflineCharger:
                     compression=None,
                     ping_interval=None,
                 ) as ws:
+                    self._ws = ws
                     link = _Link(self, ws)
                     reader = asyncio.get_running_loop().create_task(link.start())  # type: ignore[no-untyped-call]
                     self.connections += 1
@@ -206,6 +220,7 @@ class OfflineCharger:
                     try:
                         await self._serve(link, reader)
                     finally:
+                        self._ws = None
                         self.connected.clear()
                         # Unsent statuses are stale by the time the charger is back: it reports the current ones.
                         unsent = [m for m in self._queue if m.action == "StatusNotification"]

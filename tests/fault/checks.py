@@ -124,7 +124,10 @@ def check_sessions_forward(ledger: Ledger, emsp: FakePartner) -> int:
             assert stamp(newer["last_updated"]) >= stamp(older["last_updated"]), (session_id, push.body)
         final, stored = seen[-1][1], ledger.sessions[session_id]
         for name in ("status", "kwh", "last_updated"):
-            assert final[name] == stored[name], (session_id, name, final[name], stored[name])
+            assert final[name] == stored[name], (
+                f"Session {session_id} {name}: {final[name]} at the eMSP, {stored[name]} stored; received "
+                f"{[(push.method, push.body) for push, _ in seen]}"
+            )
     return len(states)
 
 

@@ -146,37 +146,34 @@ class Site:
             "OCPI-to-party-id": "GWY",
         }
         async with httpx.AsyncClient(base_url=self.hub.base_url, headers=headers, timeout=30) as client:
-            for i in range(self.stations):
-                for c in range(1, self.connectors + 1):
-                    uid = id_tag(i, c)
-                    body = {
-                        "country_code": "DE",
-                        "party_id": "MSP",
-                        "uid": uid,
-                        "type": "RFID",
-                        "contract_id": f"DE-MSP-{uid}",
-                        "issuer": "Fault eMSP",
-                        "valid": True,
-                        "whitelist": "ALWAYS",
-                        "last_updated": "2026-01-01T00:00:00Z",
-                    }
-                    answer = await client.put(
-                        f"{PREFIX}/receiver/tokens/DE/MSP/{uid}",
-                        json=body,
-                        headers={"X-Request-ID": uid, "X-Correlation-ID": uid},
-                    )
-                    assert answer.status_code in (200, 201), answer.text
-                    assert answer.json()["status_code"] == 1000, answer.text
+            uids = [id_tag(i, c) for i in range(self.stations) for c in range(1, self.connectors + 1)]
+
+            async def put(uid: str) -> None:
+                body = {
+                    "country_code": "DE",
+                    "party_id": "MSP",
+                    "uid": uid,
+                    "type": "RFID",
+                    "contract_id": f"DE-MSP-{uid}",
+                    "issuer": "Fault eMSP",
+                    "valid": True,
+                    "whitelist": "ALWAYS",
+                    "last_updated": "2026-01-01T00:00:00Z",
+                }
+                answer = await client.put(
+                    f"{PREFIX}/receiver/tokens/DE/MSP/{uid}",
+                    json=body,
+                    headers={"X-Request-ID": uid, "X-Correlation-ID": uid},
+                )
+                assert answer.status_code in (200, 201), answer.text
+                assert answer.json()["status_code"] == 1000, answer.text
+
+            for start in range(0, len(uids), 10):
+                await asyncio.gather(*(put(uid) for uid in uids[start : start + 10]))
 
     async def evse_statuses(self) -> dict[tuple[str, str], str]:
         """(location id, EVSE uid) -> the status the hub stores."""
-        found: dict[tuple[str, str], str] = {}
-        async with self.client() as client:
-            for i in range(self.stations):
-                location = (await client.get(f"/admin/locations/NL/GWY/L{i:03d}")).json()["data"]
-                for evse in location["evses"]:
-                    found[(location["id"], evse["uid"])] = str(evse["status"])
-        return found
+        return await asyncio.to_thread(evse_statuses, self.hub.url)
 
     async def all_available(self) -> bool:
         return set((await self.evse_statuses()).values()) == {"AVAILABLE"}
@@ -263,3 +260,13 @@ def failed_attempts(database_url: str) -> int:
             return int(found.scalar_one())
     finally:
         engine.dispose()
+
+
+def evse_statuses(database_url: str) -> dict[tuple[str, str], str]:
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as db:
+            bodies = [json.loads(row[0]) for row in db.execute(text("SELECT body FROM location"))]
+    finally:
+        engine.dispose()
+    return {(loc["id"], evse["uid"]): str(evse["status"]) for loc in bodies for evse in loc.get("evses", [])}

@@ -28,8 +28,10 @@ from tests.outbox.fake_partner import Fakes
 
 pytestmark = pytest.mark.fault
 
-STATIONS, CONNECTORS, ROUNDS = 6, 2, 3
-LIMIT = 80
+STATIONS, CONNECTORS, ROUNDS = 5, 2, 3
+# A push claimed when the fault hit is sent again once its lease (4 x the partner timeout + 5 s) runs out.
+LEASE = {"OCPI_HUB_PARTNER_TIMEOUT": "3"}
+LIMIT = 85
 
 
 async def _workload(charger: OfflineCharger, index: int) -> None:
@@ -51,7 +53,7 @@ async def test_kill_9_mid_workload_loses_no_transaction_and_no_cdr(
     started = time.monotonic()
     url = request.getfixturevalue("private_postgres") if engine == "postgresql" else None
     emsp = await fakes("emsp")
-    hub = FaultHub("kill", tmp_path, PARTIES, database_url=url)
+    hub = FaultHub("kill", tmp_path, PARTIES, database_url=url, extra=LEASE)
     if url is None:  # migrated once per run: the restart, not the migration, is under test
         shutil.copy(request.getfixturevalue("sqlite_template"), hub.database)
     site = Site(hub, emsp, STATIONS, CONNECTORS)
@@ -80,7 +82,10 @@ async def test_kill_9_mid_workload_loses_no_transaction_and_no_cdr(
             ledger = read_ledger(hub.url)
             with contextlib.suppress(AssertionError):  # counted as lost below
                 await poll(lambda: lost(transactions, ledger, emsp) == 0, 30, "every CDR at the eMSP")
-            await poll(lambda: sessions_held(ledger, emsp), 30, "the eMSP holding every Session as stored")
+            with contextlib.suppress(AssertionError):  # check_sessions_forward says what differs
+                await poll(
+                    lambda: sessions_held(ledger, emsp), 30, "the eMSP holding every Session as stored"
+                )
             # Each charger ends with its connectors Available; the hub learns it again after the restart.
             await poll(site.all_available, 30, "the hub holding every EVSE AVAILABLE")
             stored = await site.evse_statuses()

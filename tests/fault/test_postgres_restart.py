@@ -31,6 +31,8 @@ from tests.outbox.fake_partner import Fakes
 pytestmark = pytest.mark.fault
 
 STATIONS, CONNECTORS, ROUNDS = 4, 2, 3
+# A push claimed when the fault hit is sent again once its lease (4 x the partner timeout + 5 s) runs out.
+LEASE = {"OCPI_HUB_PARTNER_TIMEOUT": "3"}
 LIMIT = 85
 
 
@@ -60,7 +62,7 @@ async def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
 ) -> None:
     started = time.monotonic()
     emsp = await fakes("emsp")
-    hub = FaultHub("pgrestart", tmp_path, PARTIES, database_url=cluster.url("hub"))
+    hub = FaultHub("pgrestart", tmp_path, PARTIES, database_url=cluster.url("hub"), extra=LEASE)
     migrated = await asyncio.to_thread(hub.cli, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     site = Site(hub, emsp, STATIONS, CONNECTORS)
@@ -114,7 +116,10 @@ async def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
             assert statuses_lost == 0, (acknowledged, stored)
             check_ledger(transactions, ledger)
             check_cdrs_delivered(ledger, emsp, reposts=True)
-            await poll(lambda: sessions_held(ledger, emsp), 30, "the eMSP holding every Session as stored")
+            with contextlib.suppress(AssertionError):  # check_sessions_forward says what differs
+                await poll(
+                    lambda: sessions_held(ledger, emsp), 30, "the eMSP holding every Session as stored"
+                )
             assert check_sessions_forward(ledger, emsp) == len(ledger.sessions)
             await poll(lambda: evses_held(emsp, stored), 30, "the eMSP holding every EVSE as stored")
     finally:
