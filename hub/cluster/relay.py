@@ -28,6 +28,14 @@ Handler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
+# The listener only reads: without TCP keepalives a connection cut without a reset (a failover, a dropped
+# NAT entry) would look open forever and every call to this process would time out.
+KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 
 
 def relay_possible(database_url: str) -> bool:
@@ -114,10 +122,11 @@ class CallRelay:
         while True:
             try:
                 connection = await psycopg.AsyncConnection.connect(
-                    self.conninfo, autocommit=True, application_name=self.application_name
+                    self.conninfo, autocommit=True, application_name=self.application_name, **KEEPALIVES
                 )
                 async with connection:
-                    await connection.execute(f'LISTEN "{channel(self.process_id)}"')
+                    name = channel(self.process_id).replace('"', '""')
+                    await connection.execute(f'LISTEN "{name}"')
                     self.listening.set()
                     self.away.clear()
                     backoff = FIRST_BACKOFF
