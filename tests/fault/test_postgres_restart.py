@@ -102,6 +102,7 @@ async def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
             }
             stored = await site.evse_statuses()
             statuses_lost = sum(stored[evse] != status for evse, status in acknowledged.items())
+            posts = emsp.accepted("cdrs")
             refused = sum(len(charger.refused_statuses) for charger in chargers)
             record(
                 "PostgreSQL restarted (immediate) under load, ocpi-hub serve kept running",
@@ -110,6 +111,7 @@ async def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
                 objects_checked=len(ledger.sessions) + len(ledger.cdrs) + len(acknowledged),
                 lost=missing + statuses_lost,
                 statuses_refused_with_callerror=refused,
+                cdrs_posted_again=len(posts) - len({p.body["id"] for p in posts}),
                 seconds=round(time.monotonic() - started, 1),
             )
             assert missing == 0
