@@ -1,6 +1,7 @@
-"""A 1.6 Charge Point as OCPP 1.6 §4.7 wants it offline: it keeps its transaction-related messages while it
-cannot reach the Central System, sends them in order once connected again and retries one answered with a
-CALLERROR (TransactionMessageAttempts); status changes made offline are reported once back."""
+"""A charger as OCPP wants it offline (1.6 §4.7; 2.0.1 E04/E12, TransactionEvent with `offline` and seqNo): it
+keeps its transaction-related messages while it cannot reach the Central System, sends them in order once
+connected again and retries one answered with a CALLERROR (TransactionMessageAttempts); status changes made
+offline are reported once back."""
 
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ from ocpp.v16 import ChargePoint as Base16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, Reason, TriggerMessageStatus
+from ocpp.v201 import ChargePoint as Base201
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as result201
+from ocpp.v201.datatypes import ChargingStationType
+from ocpp.v201.enums import (
+    BootReasonEnumType,
+    ConnectorStatusEnumType,
+    TransactionEventEnumType,
+    TriggerMessageStatusEnumType,
+    TriggerReasonEnumType,
+)
 from websockets.typing import Subprotocol
 
 from adapters.ocpp.routing import after, on
@@ -40,13 +52,17 @@ class Transaction:
     id_tag: str
     meter_start: int
     meter_stop: int | None = None
-    transaction_id: int | None = None
+    # 1.6: the Central System's, from StartTransaction.conf; 2.0.1: the station's own.
+    transaction_id: int | str | None = None
     start_status: str | None = None
-    stopped: bool = False  # StopTransaction.conf received
+    stopped: bool = False  # StopTransaction.conf / TransactionEvent Ended answered
+    seq_no: int = 0  # 2.0.1: the next seqNo
 
     @property
     def accepted(self) -> bool:
-        return self.start_status == "Accepted" and self.transaction_id is not None and self.transaction_id > 0
+        if isinstance(self.transaction_id, int):
+            return self.start_status == "Accepted" and self.transaction_id > 0
+        return self.start_status == "Accepted" and self.transaction_id is not None
 
 
 @dataclass(eq=False)
@@ -61,6 +77,8 @@ class Message:
     value: int = 0
     status: str | None = None
     attempts: int = 0
+    seq_no: int = 0
+    offline: bool = False  # made while the charger could not reach the Central System
 
 
 class _LostError(Exception):
@@ -88,12 +106,43 @@ class _Link(Base16):
                     self.owner.queue_status(connector_id, None)
 
 
+class _Link201(Base201):
+    """The 2.0.1 ChargingStation of one websocket connection; TriggerMessage queues the current statuses."""
+
+    def __init__(self, owner: OfflineCharger, ws: Any) -> None:
+        super().__init__(owner.station_id, ws, response_timeout=owner.response_timeout)  # type: ignore[no-untyped-call]
+        self.owner = owner
+
+    @on("TriggerMessage")
+    def on_trigger(self, requested_message: str, **kwargs: Any) -> result201.TriggerMessage:
+        self.owner.triggers += 1
+        return result201.TriggerMessage(status=TriggerMessageStatusEnumType.accepted)
+
+    @after("TriggerMessage")
+    def after_trigger(self, requested_message: str, **kwargs: Any) -> None:
+        if requested_message == "StatusNotification":
+            evse = kwargs.get("evse")
+            for connector_id in self.owner.statuses:
+                if evse is None or evse.get("id") == connector_id:
+                    self.owner.queue_status(connector_id, None)
+
+
 class OfflineCharger:
     """Station `station_id` at `url`/station_id: connects (and reconnects) on its own while `run` runs; the
     workload only queues messages, so it goes on while the hub is unreachable."""
 
-    def __init__(self, url: str, station_id: str, connectors: int, *, response_timeout: float = 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        station_id: str,
+        connectors: int,
+        *,
+        version: str = "1.6",
+        response_timeout: float = 20,
+    ) -> None:
+        """`connectors`: 1.6 connectorIds 1..n, or 2.0.1 EVSEs 1..n with one connector each."""
         self.url = f"{url}/{station_id}"
+        self.version = version
         self.station_id = station_id
         self.response_timeout = response_timeout
         self.statuses: dict[int, str] = dict.fromkeys(range(1, connectors + 1), "Available")
@@ -130,6 +179,8 @@ class OfflineCharger:
     def start_transaction(self, connector: int, id_tag: str, meter_start: int) -> Transaction:
         self.set_status(connector, "Preparing")
         transaction = Transaction(self.station_id, connector, id_tag, meter_start)
+        if self.version == "2.0.1":
+            transaction.transaction_id = f"{self.station_id}-{len(self.transactions) + 1}"
         self.transactions.append(transaction)
         self._put(Message("StartTransaction", connector, transaction, value=meter_start))
         self.set_status(connector, "Charging")
@@ -175,6 +226,12 @@ class OfflineCharger:
         }
 
     def _put(self, message: Message) -> None:
+        message.offline = not self.connected.is_set()
+        if message.transaction is not None and message.action != "StatusNotification":
+            message.seq_no, message.transaction.seq_no = (
+                message.transaction.seq_no,
+                message.transaction.seq_no + 1,
+            )
         self._queue.append(message)
         self._wake.set()
 
@@ -207,14 +264,14 @@ class OfflineCharger:
             ):
                 async with websockets.connect(
                     self.url,
-                    subprotocols=[Subprotocol("ocpp1.6")],
+                    subprotocols=[Subprotocol("ocpp1.6" if self.version == "1.6" else "ocpp2.0.1")],
                     open_timeout=10,
                     compression=None,
                     ping_interval=None,
                 ) as ws:
                     self._ws = ws
-                    link = _Link(self, ws)
-                    reader = asyncio.get_running_loop().create_task(link.start())  # type: ignore[no-untyped-call]
+                    link: Any = _Link(self, ws) if self.version == "1.6" else _Link201(self, ws)
+                    reader = asyncio.get_running_loop().create_task(link.start())
                     self.connections += 1
                     self.connected.set()
                     try:
@@ -230,11 +287,15 @@ class OfflineCharger:
                         await asyncio.gather(reader, return_exceptions=True)
             await asyncio.sleep(RECONNECT_INTERVAL)  # a charger's reconnect interval
 
-    async def _serve(self, link: _Link, reader: asyncio.Task[None]) -> None:
+    async def _serve(self, link: Any, reader: asyncio.Task[None]) -> None:
         if not self._booted:
-            await self._call(
-                link, reader, call16.BootNotification(charge_point_vendor="Fault", charge_point_model="Q16")
-            )
+            boot: Any = call16.BootNotification(charge_point_vendor="Fault", charge_point_model="Q16")
+            if self.version == "2.0.1":
+                boot = call201.BootNotification(
+                    charging_station=ChargingStationType(model="Q201", vendor_name="Fault"),
+                    reason=BootReasonEnumType.power_up,
+                )
+            await self._call(link, reader, boot)
             self._booted = True
         # Statuses that changed while offline are reported once connected.
         for connector in sorted(self._changed_offline):
@@ -273,8 +334,8 @@ class OfflineCharger:
             self._queue.popleft()
             self._applied(message, result)
 
-    async def _call(self, link: _Link, reader: asyncio.Task[None], payload: Any) -> Any:
-        call = asyncio.ensure_future(link.call(payload, suppress=False))  # type: ignore[no-untyped-call]
+    async def _call(self, link: Any, reader: asyncio.Task[None], payload: Any) -> Any:
+        call = asyncio.ensure_future(link.call(payload, suppress=False))
         await asyncio.wait({call, reader}, return_when=asyncio.FIRST_COMPLETED)
         if not call.done():
             call.cancel()
@@ -286,6 +347,8 @@ class OfflineCharger:
             raise _LostError from exc
 
     def _payload(self, message: Message) -> Any:
+        if self.version == "2.0.1":
+            return self._payload201(message)
         transaction = message.transaction
         if message.action == "StatusNotification":
             message.status = message.status or self.statuses[message.connector]
@@ -307,7 +370,7 @@ class OfflineCharger:
         if message.action == "MeterValues":
             return call16.MeterValues(
                 connector_id=message.connector,
-                transaction_id=transaction.transaction_id,
+                transaction_id=int(transaction.transaction_id),
                 meter_value=[
                     {
                         "timestamp": message.timestamp,
@@ -318,17 +381,53 @@ class OfflineCharger:
                 ],
             )
         return call16.StopTransaction(
-            transaction_id=transaction.transaction_id,
+            transaction_id=int(transaction.transaction_id),
             meter_stop=message.value,
             timestamp=message.timestamp,
             reason=Reason.ev_disconnected,
             id_tag=transaction.id_tag,
         )
 
+    def _payload201(self, message: Message) -> Any:
+        transaction = message.transaction
+        if message.action == "StatusNotification":
+            message.status = message.status or self.statuses[message.connector]
+            return call201.StatusNotification(
+                timestamp=now(),
+                connector_status=ConnectorStatusEnumType(
+                    "Available" if message.status == "Available" else "Occupied"
+                ),
+                evse_id=message.connector,
+                connector_id=1,
+            )
+        assert transaction is not None
+        kind, trigger, context = {
+            "StartTransaction": ("Started", "Authorized", "Transaction.Begin"),
+            "MeterValues": ("Updated", "MeterValuePeriodic", "Sample.Periodic"),
+            "StopTransaction": ("Ended", "EVDeparted", "Transaction.End"),
+        }[message.action]
+        info: dict[str, Any] = {"transactionId": transaction.transaction_id}
+        if kind == "Ended":
+            info["stoppedReason"] = "EVDisconnected"
+        sample = {"value": message.value, "context": context, "unitOfMeasure": {"unit": "Wh"}}
+        return call201.TransactionEvent(
+            event_type=TransactionEventEnumType(kind),
+            timestamp=message.timestamp,
+            trigger_reason=TriggerReasonEnumType(trigger),
+            seq_no=message.seq_no,
+            transaction_info=info,  # type: ignore[arg-type]
+            meter_value=[{"timestamp": message.timestamp, "sampledValue": [sample]}],  # type: ignore[list-item]
+            offline=message.offline or None,
+            evse={"id": message.connector, "connectorId": 1} if kind == "Started" else None,  # type: ignore[arg-type]
+            id_token={"idToken": transaction.id_tag, "type": "ISO14443"} if kind == "Started" else None,  # type: ignore[arg-type]
+        )
+
     def _applied(self, message: Message, result: Any) -> None:
         self.acknowledged.append((message, result))
         transaction = message.transaction
-        if message.action == "StartTransaction" and transaction is not None:
+        if message.action == "StartTransaction" and transaction is not None and self.version == "2.0.1":
+            transaction.start_status = str((result.id_token_info or {}).get("status"))
+        elif message.action == "StartTransaction" and transaction is not None:
             transaction.transaction_id = int(result.transaction_id)
             transaction.start_status = str(result.id_tag_info["status"])
         elif message.action == "StopTransaction" and transaction is not None:

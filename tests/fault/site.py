@@ -87,6 +87,11 @@ class Site:
     emsp: FakePartner
     stations: int
     connectors: int
+    # The stations (by index) that speak OCPP 2.0.1; the others 1.6.
+    v201: frozenset[int] = frozenset()
+
+    def version(self, index: int) -> str:
+        return "2.0.1" if index in self.v201 else "1.6"
 
     @property
     def admin(self) -> dict[str, str]:
@@ -96,7 +101,10 @@ class Site:
         return httpx.AsyncClient(base_url=self.hub.base_url, headers=self.admin, timeout=30)
 
     def chargers(self) -> list[OfflineCharger]:
-        return [OfflineCharger(self.hub.ws, station_id(i), self.connectors) for i in range(self.stations)]
+        return [
+            OfflineCharger(self.hub.ws, station_id(i), self.connectors, version=self.version(i))
+            for i in range(self.stations)
+        ]
 
     async def seed(self) -> None:
         """Tariff, one Location per station (an EVSE per connector), stations, the eMSP and its Tokens; waits
@@ -111,6 +119,7 @@ class Site:
                 "location_id": f"L{i:03d}",
                 "connectors": [
                     {"evse": c, "evse_uid": f"L{i:03d}-{c}", "connector_id": "1"}
+                    | ({"connector": 1} if i in self.v201 else {})
                     for c in range(1, self.connectors + 1)
                 ],
             }

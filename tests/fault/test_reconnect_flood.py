@@ -1,5 +1,6 @@
 """A flood (issue 11): the network between 50 chargers and the hub is down while they go on charging, then all
-50 reconnect at once and replay their queued transaction messages in order (OCPP 1.6 §4.7). Every transaction is accepted once, with
+50 reconnect at once and replay their queued transaction messages in order (OCPP 1.6 §4.7; 2.0.1 E04/E12,
+TransactionEvents marked offline, for one charger in five). Every transaction is accepted once, with
 one Session and, once stopped, one CDR that reaches the eMSP exactly once; no Session goes backwards there."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tests.outbox.fake_partner import Fakes
 pytestmark = pytest.mark.fault
 
 CHARGERS = 50
+V201 = frozenset(range(0, CHARGERS, 5))  # one in five speaks OCPP 2.0.1 (offline TransactionEvents, E04/E12)
 LIMIT = 85
 
 
@@ -48,7 +50,7 @@ async def test_fifty_chargers_reconnecting_at_once_replay_their_transactions(
     emsp = await fakes("emsp")
     hub = FaultHub("flood", tmp_path, PARTIES)
     shutil.copy(sqlite_template, hub.database)
-    site = Site(hub, emsp, CHARGERS, 1)
+    site = Site(hub, emsp, CHARGERS, 1, v201=V201)
     chargers = site.chargers()
     try:
         async with asyncio.timeout(LIMIT):
