@@ -4,11 +4,13 @@ the next sweep of a live process hands it back (offline, EVSEs UNKNOWN); live pr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from adapters.ocpp.commands import OcppChargerCommands
@@ -167,3 +169,57 @@ async def test_a_lease_is_renewed_and_given_up_and_a_lost_one_is_noticed(session
         assert (await session.exec(select(ProcessRecord))).all() == []
     # Released (or swept by another process): the next renewal says so.
     assert not await lease.renew()
+
+
+class WatchedLease(ProcessLease):
+    """A lease that says when it was renewed twice and when it was taken again."""
+
+    def __init__(self, sessionmaker: SessionMaker) -> None:
+        super().__init__(sessionmaker, ME, "serve", 0.3)
+        self.renewals = 0
+        self.renewed_twice = asyncio.Event()
+        self.acquired = asyncio.Event()
+
+    async def renew(self) -> bool:
+        renewed = await super().renew()
+        self.renewals += renewed
+        if self.renewals >= 2:
+            self.renewed_twice.set()
+        return renewed
+
+    async def acquire(self) -> None:
+        await super().acquire()
+        self.acquired.set()
+
+
+async def test_a_process_whose_lease_was_taken_lets_its_websockets_go_and_takes_a_new_lease(
+    sessionmaker: SessionMaker,
+) -> None:
+    """Stopped longer than its lease (a frozen VM): another process took its stations, so the websockets it
+    still has are no longer its to keep."""
+    lease = WatchedLease(sessionmaker)
+    await lease.acquire()
+    lost = asyncio.Event()
+
+    async def abandon(station_id: str, process_id: str) -> None:
+        raise AssertionError("no station to hand back")
+
+    async def let_go() -> None:
+        assert not lease.acquired.is_set()
+        lost.set()
+
+    running = asyncio.create_task(lease.run(abandon, let_go))
+    try:
+        await asyncio.wait_for(lease.renewed_twice.wait(), 5)
+        assert not lost.is_set()  # renewed: the lease alone is no reason to let go
+        lease.acquired.clear()
+        async with sessionmaker() as session:
+            await session.exec(delete(ProcessRecord))  # another process's sweep
+            await session.commit()
+        await asyncio.wait_for(lost.wait(), 5)
+        await asyncio.wait_for(lease.acquired.wait(), 5)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    async with sessionmaker() as session:
+        assert [r.process_id for r in (await session.exec(select(ProcessRecord))).all()] == [ME]
