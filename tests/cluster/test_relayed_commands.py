@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
+from hub.db import create_engine, create_sessionmaker
+from hub.tables.cluster import ChargerCallRecord, ProcessRecord
 from tests.cluster.nodes import Node, register_emsp, start_all
 from tests.fixtures_locations import make_location
 from tests.ocpp.chargers import station
@@ -92,8 +95,20 @@ def results(emsp: FakePartner, path: str) -> list[Any]:
     return [r.body for r in emsp.pushes() if r.method == "POST" and r.path.endswith(path)]
 
 
+async def relayed(database_url: str) -> list[tuple[str, str, str, bool]]:
+    """The relayed calls: method, the caller's and the owner's kind of process, answered or not."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            kinds = {p.process_id: p.kind for p in (await session.exec(select(ProcessRecord))).all()}
+            calls = (await session.exec(select(ChargerCallRecord).order_by(col(ChargerCallRecord.id)))).all()
+    finally:
+        await engine.dispose()
+    return [(c.method, kinds[c.caller], kinds[c.owner], c.answered_at is not None) for c in calls]
+
+
 async def test_a_command_and_a_charging_profile_reach_the_charger_on_another_process(
-    nodes: tuple[Node, Node], emsp: FakePartner
+    cluster_url: str, nodes: tuple[Node, Node], emsp: FakePartner
 ) -> None:
     hub, gateway = nodes
     async with station(gateway.ws, "CP16") as cp:
@@ -136,6 +151,11 @@ async def test_a_command_and_a_charging_profile_reach_the_charger_on_another_pro
         ]
         [set_profile] = cp.payloads("SetChargingProfile")
         assert set_profile["connectorId"] == 1
+        # Both went from the hub's process to the gateway's through the relay.
+        assert await relayed(cluster_url) == [
+            ("start_session", "serve", "ocpp-gateway", True),
+            ("set_charging_profile", "serve", "ocpp-gateway", True),
+        ]
 
     await until_state(hub, "CP16", "offline")
     began = time.monotonic()
