@@ -63,7 +63,7 @@ async def test_a_partner_down_for_a_while_gets_each_latest_state_once_and_every_
     emsp = await fakes("emsp")
     hub = FaultHub("outage", tmp_path, PARTIES)
     shutil.copy(sqlite_template, hub.database)
-    site = Site(hub, emsp, STATIONS, CONNECTORS)
+    site = Site(hub, emsp, STATIONS, CONNECTORS, v201=frozenset({0}))  # one 2.0.1 station
     chargers = site.chargers()
     try:
         async with asyncio.timeout(LIMIT):
