@@ -143,5 +143,5 @@ def run(ctx: Context) -> list[Figure]:
     runs = ctx.pick(1, 3)
     return [
         measure(ctx, 1, ctx.pick(500, 2_500), runs),
-        measure(ctx, 10, ctx.pick(250, 500), runs),
+        measure(ctx, 10, ctx.pick(100, 500), runs),
     ]
