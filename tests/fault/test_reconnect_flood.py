@@ -73,7 +73,6 @@ async def test_fifty_chargers_reconnecting_at_once_replay_their_transactions(
                 )
             )
             queued = sum(charger.pending for charger in chargers)
-            connections = sum(charger.connections for charger in chargers)
 
             for charger in chargers:
                 charger.go_online()
@@ -81,7 +80,7 @@ async def test_fifty_chargers_reconnecting_at_once_replay_their_transactions(
             for charger in chargers:
                 await charger.drained(within=60)
             replayed_in = time.monotonic() - back
-            assert sum(charger.connections for charger in chargers) == connections + CHARGERS
+            assert all(charger.connections >= 2 for charger in chargers)  # each came back
 
             transactions = accepted_transactions(chargers)
             assert len(transactions) == 3 * CHARGERS
