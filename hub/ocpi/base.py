@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -152,7 +153,18 @@ def _number_to_json(value: Decimal) -> float:
     return float(value)
 
 
-Number = Annotated[Decimal, PlainSerializer(_number_to_json, return_type=float, when_used="json")]
+def _within_double(value: Decimal) -> Decimal:
+    # 1E310 is a finite Decimal but no double: it would be written as null (orjson) or inf.
+    if not math.isfinite(float(value)):
+        raise ValueError("must be a number within the range of a JSON double")
+    return value
+
+
+Number = Annotated[
+    Decimal,
+    AfterValidator(_within_double),
+    PlainSerializer(_number_to_json, return_type=float, when_used="json"),
+]
 
 
 class Price(OcpiModel):
