@@ -32,6 +32,12 @@ POSTGRES_URL = os.environ.get("OCPI_HUB_TEST_POSTGRES_URL", "postgresql://postgr
 ADMIN_TOKEN = "admin-secret"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. Much of the suite waits on real processes, sockets and timers (the
+    end-to-end and fault tests), so one worker per core leaves the cores half idle."""
+    return min(2 * (os.cpu_count() or 1), 16)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for every test."""
