@@ -362,18 +362,29 @@ class DeliveryWorker:
         results, self._results = self._results, []
         if not results:
             return 0
+        try:
+            return await self._write_results(results)
+        except BaseException:
+            # The database is away (a restart, a lost connection): keep the outcomes for the next step, or the
+            # pushes stay SENDING until their lease ends and are sent again.
+            self._results = results + self._results
+            raise
+
+    async def _write_results(self, results: list[_Result]) -> int:
         now = utc_now()
         clock = asyncio.get_running_loop().time()
         delivered: list[int] = []
         recovered: set[int] = set()
         heard: dict[bool, set[int]] = {True: set(), False: set()}
         attempt_rows: list[dict[str, Any]] = []
+        counted: list[tuple[str, str, str]] = []
+        latencies: list[tuple[str, float]] = []
         async with self.sessionmaker() as session:
             for result in results:
                 row, final = result.row, result.attempts[-1]
                 pid, module = row["partner_id"], row["module"]
                 for attempt in result.attempts:
-                    ATTEMPTS.labels(str(pid), module, attempt.outcome.value).inc()
+                    counted.append((str(pid), module, attempt.outcome.value))
                     attempt_rows.append(
                         {
                             "outbox_id": row["id"],
@@ -393,7 +404,7 @@ class DeliveryWorker:
                 health = self._health.setdefault(pid, _Health())
                 if final.outcome == Outcome.DELIVERED:
                     delivered.append(row["id"])
-                    LATENCY.labels(module).observe(max(0.0, (now - row["changed_at"]).total_seconds()))
+                    latencies.append((module, max(0.0, (now - row["changed_at"]).total_seconds())))
                     if health.failures:
                         recovered.add(pid)
                     health.failures, health.blocked_until = 0, 0.0
@@ -447,6 +458,11 @@ class DeliveryWorker:
             await session.exec(insert(PushAttemptRecord), params=attempt_rows)
             await record_reachability(session, self.settings, answered=heard[True], unanswered=heard[False])
             await session.commit()
+        # Counted once recorded, so outcomes written again after a failed step are not counted twice.
+        for labels in counted:
+            ATTEMPTS.labels(*labels).inc()
+        for module, seconds in latencies:
+            LATENCY.labels(module).observe(seconds)
         return len(results)
 
     @staticmethod

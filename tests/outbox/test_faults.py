@@ -9,6 +9,10 @@ import asyncio
 import itertools
 from collections import Counter
 from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from hub.outbox.delivery import MAX_REPLY_BYTES
 from tests.outbox.conftest import SILENCE, LogWatch, MakeHub, PushHub, make_cdr
@@ -318,3 +322,37 @@ async def test_a_hanging_partner_does_not_delay_the_others_in_the_background_loo
         slow.release()
         await slow.until(lambda: slow.pushes()[0].answered)
     assert fast.model.get("locations", "NL", "GWY", "LOC1") == await hub.location()
+
+
+async def test_outcomes_that_could_not_be_recorded_are_recorded_by_the_next_step_not_sent_again(
+    hub: PushHub, fakes: Fakes
+) -> None:
+    emsp = await fakes("emsp")
+    await hub.add_partner(emsp)
+    for tariff_id in ("T1", "T2", "T3"):
+        await hub.put_tariff(tariff_id)
+    worker = hub.delivery
+    write = worker._write_results
+    failures = 0
+
+    async def database_away_once(results: Any) -> int:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
+        return await write(results)
+
+    worker._write_results = database_away_once  # type: ignore[method-assign]
+    with pytest.raises(OperationalError):
+        await hub.drain()
+    assert failures == 1
+    await hub.drain()
+
+    assert Counter(r.path for r in emsp.accepted()) == {
+        f"{PREFIX}/tariffs/NL/GWY/{t}": 1 for t in ("T1", "T2", "T3")
+    }
+    rows = await hub.outbox()
+    assert {r.state for r in rows} == {"DELIVERED"}
+    for row in rows:
+        assert row.id is not None
+        assert len(await hub.attempts(row.id)) == 1
