@@ -288,7 +288,11 @@ class LoadBalancer:
         for task in list(self._tasks):
             task.cancel()
         if self._loaded is not None:
+            # Let the startup read end rather than cancel it mid-query: a query cancelled at shutdown leaves its
+            # connection closing after the engine is disposed (and, on SQLite, its thread after the loop).
+            await asyncio.wait({self._loaded}, timeout=5)
             self._loaded.cancel()
+            await asyncio.gather(self._loaded, return_exceptions=True)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for controller in self.sites.values():
             await controller.close()
