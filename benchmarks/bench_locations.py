@@ -128,11 +128,19 @@ def measure_engine(ctx: Context, engine: str, total: int) -> list[Figure]:
                         spread=spread,
                         baseline=Spread(tuple(base_rps)).median,
                         baseline_label="FastAPI app serving the same bytes from memory",
-                        target=Target.at_least(0.5, of_ratio=True, source="ours"),
+                        target=target(engine, limit),
                         extra={"p99_ms": Spread(tuple(p99)).median, "locations": total},
                     )
                 )
     return figures
+
+
+def target(engine: str, limit: int) -> Target:
+    """Issue 10's targets are at limit=50: 0.7 of the baseline on SQLite, 0.5 on PostgreSQL; limit=100 is held
+    to 0.5 on both (ours)."""
+    if limit == 50:
+        return Target.at_least(0.7 if engine == "sqlite" else 0.5, of_ratio=True, source="issue 10")
+    return Target.at_least(0.5, of_ratio=True, source="ours")
 
 
 @benchmark("locations-get", "paginated Locations GETs, SQLite and PostgreSQL, vs the same bytes from memory")
