@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from adapters.ocpp.frames import valid_message_id
+from tests.figures import record
 from tests.ocpp.conftest import Gateway, MakeGateway
 from tests.ocpp.test_endpoint import exchange
 
@@ -244,6 +245,11 @@ async def test_hostile_frames_are_answered_or_closed_cleanly_and_the_hub_serves_
     sixteen = await fuzz(gateway, "CP16", "ocpp1.6", 400)
     twenty = await fuzz(gateway, "CP201", "ocpp2.0.1", 400)
     assert sixteen.frames + twenty.frames > 3000, (sixteen.frames, twenty.frames)
+    record(
+        "hostile OCPP frames (1.6 and 2.0.1)",
+        cases=sixteen.frames + twenty.frames,
+        clean_closes=len(sixteen.closes) + len(twenty.closes),
+    )
     # Another station is served as before, and a fuzzed one connects again and is applied.
     async with websockets.connect(
         f"{gateway.ws}/CP16-PAIR", subprotocols=[Subprotocol("ocpp1.6")], compression=None
