@@ -18,15 +18,12 @@ import httpx
 from hub.db import create_engine, create_sessionmaker
 from hub.security import hash_token
 from hub.tables import (
-    PartnerEndpointRecord,
-    PartnerRecord,
-    PartnerRoleRecord,
-    PartnerStatus,
     PartnerTokenRecord,
     TokenKind,
 )
 from tests.conftest import ocpi_auth
 from tests.outbox.fake_partner import FakePartner
+from tests.outbox.registered import store_partner
 from tests.processes import free_port
 
 ADMIN_TOKEN = "cluster-admin"
@@ -153,41 +150,13 @@ async def register_emsp(database_url: str, fake: FakePartner, receivers: tuple[s
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            partner = PartnerRecord(
-                name=fake.name,
-                status=PartnerStatus.REGISTERED,
-                version="2.2.1",
-                versions_url=fake.versions_url,
-                token_out=fake.token,
-            )
-            session.add(partner)
-            await session.flush()
-            assert partner.id is not None
-            for role, country_code, party_id in fake.roles:
-                session.add(
-                    PartnerRoleRecord(
-                        partner_id=partner.id,
-                        role=role,
-                        country_code=country_code,
-                        party_id=party_id,
-                        business_details={"name": f"{fake.name} {role}"},
-                    )
-                )
-            for module in receivers:
-                session.add(
-                    PartnerEndpointRecord(
-                        partner_id=partner.id,
-                        module=module,
-                        interface_role="RECEIVER",
-                        url=fake.endpoint(module),
-                    )
-                )
+            partner_id = await store_partner(session, fake, receivers=receivers)
             session.add(
                 PartnerTokenRecord(
-                    token_hash=hash_token(EMSP_TOKEN), partner_id=partner.id, kind=TokenKind.ACTIVE
+                    token_hash=hash_token(EMSP_TOKEN), partner_id=partner_id, kind=TokenKind.ACTIVE
                 )
             )
             await session.commit()
-            return partner.id
+            return partner_id
     finally:
         await engine.dispose()

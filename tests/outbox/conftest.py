@@ -23,11 +23,11 @@ from hub.modules.sessions.service import SessionService
 from hub.ocpi.enums import Role
 from hub.ocpi.v221.sessions import SessionPatch
 from hub.outbox.worker import DeliveryWorker, WorkerOptions
-from hub.tables import PartnerEndpointRecord, PartnerRecord, PartnerRoleRecord, PartnerStatus
 from hub.tables.outbox import OutboxRecord, PushAttemptRecord
 from tests.conftest import ADMIN_TOKEN
 from tests.fixtures_locations import make_location, make_tariff
 from tests.outbox.fake_partner import FakePartner, Fakes
+from tests.outbox.registered import store_partner
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 # Our CPO owns Locations, Tariffs, Sessions and CDRs; our eMSP owns Tokens.
@@ -102,37 +102,9 @@ class PushHub:
         """Register `fake` by writing what a handshake would have stored: its roles, its Receiver endpoints
         and the token we call it with."""
         async with self.app.state.sessionmaker() as session:
-            partner = PartnerRecord(
-                name=fake.name,
-                status=PartnerStatus.REGISTERED,
-                version="2.2.1",
-                versions_url=fake.versions_url,
-                token_out=fake.token,
-            )
-            session.add(partner)
-            await session.flush()
-            assert partner.id is not None
-            for role, country_code, party_id in roles or fake.roles:
-                session.add(
-                    PartnerRoleRecord(
-                        partner_id=partner.id,
-                        role=role,
-                        country_code=country_code,
-                        party_id=party_id,
-                        business_details={"name": f"{fake.name} {role}"},
-                    )
-                )
-            for module in fake.receivers if receivers is None else receivers:
-                session.add(
-                    PartnerEndpointRecord(
-                        partner_id=partner.id,
-                        module=module,
-                        interface_role="RECEIVER",
-                        url=fake.endpoint(module),
-                    )
-                )
+            partner_id = await store_partner(session, fake, roles=roles, receivers=receivers)
             await session.commit()
-            return partner.id
+            return partner_id
 
     async def drain(self) -> None:
         """Deliver everything due now, and record it."""
