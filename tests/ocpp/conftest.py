@@ -24,6 +24,7 @@ from hub.stations.service import StationHub
 from hub.stations.settings import OcppSettings, uvicorn_websocket_options
 from tests.conftest import ADMIN_TOKEN
 from tests.fixtures_locations import make_location
+from tests.servers import ListeningServer
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 PARTIES = [
@@ -64,24 +65,12 @@ STATIONS: list[dict[str, Any]] = [
 ]
 
 
-class _Server(uvicorn.Server):
-    """uvicorn with an event set once it listens."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = asyncio.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
 @dataclass
 class Gateway:
     settings: Settings
     ocpp: OcppSettings
     app: Any
-    server: _Server
+    server: ListeningServer
     client: httpx.AsyncClient
     port: int
 
@@ -175,7 +164,7 @@ async def make_gateway() -> AsyncIterator[Callable[..., Awaitable[Gateway]]]:
             lifespan="on",
             **uvicorn_websocket_options(ocpp_settings),
         )
-        server = _Server(config)
+        server = ListeningServer(config)
         task = asyncio.get_running_loop().create_task(server.serve())
         await asyncio.wait_for(server.ready.wait(), 10)
         port = server.servers[0].sockets[0].getsockname()[1]

@@ -8,7 +8,6 @@ import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +25,7 @@ from hub.stations.settings import OcppSettings, uvicorn_websocket_options
 from hub.tables import PartnerRoleRecord, PartnerStatus, TokenKind
 from tests.conftest import ADMIN_TOKEN
 from tests.ocpp.conftest import make_gateway  # noqa: F401 - the fixture, for the OCPP fuzzing
+from tests.servers import ListeningServer
 
 INTERNAL_TOKEN = "internal-secret"
 PARTIES = [
@@ -89,18 +89,6 @@ async def add_partner(
         return partner.id
 
 
-class _Server(uvicorn.Server):
-    """uvicorn with an event set once it listens."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = asyncio.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
 @dataclass
 class Running:
     app: FastAPI
@@ -115,7 +103,7 @@ MakeServer = Callable[..., Awaitable[Running]]
 async def make_server(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[MakeServer]:
     """`ocpi-hub serve` on a loopback port: the gateway app under uvicorn with the options the command
     passes (`hub.cli_stations.websocket_options`), settings changed as given."""
-    started: list[tuple[Running, _Server, asyncio.Task[None]]] = []
+    started: list[tuple[Running, ListeningServer, asyncio.Task[None]]] = []
 
     async def make(**changes: object) -> Running:
         path = tmp_path / f"hub-{len(started)}.db"
@@ -131,7 +119,7 @@ async def make_server(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Ma
             **uvicorn_websocket_options(OcppSettings()),
             **uvicorn_http_options(settings),
         )
-        server = _Server(config)
+        server = ListeningServer(config)
         task = asyncio.get_running_loop().create_task(server.serve())
         await asyncio.wait_for(server.ready.wait(), 10)
         port = server.servers[0].sockets[0].getsockname()[1]
