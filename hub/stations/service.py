@@ -204,10 +204,7 @@ class StationHub:
         async with self._station(station_id) as (session, station):
             if station is None or station.connection_id != connection_id:
                 return
-            station.connection = ConnectionState.OFFLINE
-            station.connection_id = station.gateway_id = None
-            station.disconnected_at = station.updated_at = utc_now()
-            await self._apply(session, station, forget=True)
+            await self._offline(session, station)
 
     async def station_abandoned(self, station_id: str, *, gateway_id: str) -> bool:
         """The process `gateway_id` held the station and its lease expired (hub.cluster.lease): the station is
@@ -218,11 +215,15 @@ class StationHub:
             if station.connection == ConnectionState.OFFLINE:
                 return False
             logger.warning("station %s: the lease of its process expired; the station is offline", station_id)
-            station.connection = ConnectionState.OFFLINE
-            station.connection_id = station.gateway_id = None
-            station.disconnected_at = station.updated_at = utc_now()
-            await self._apply(session, station, forget=True)
+            await self._offline(session, station)
         return True
+
+    async def _offline(self, session: AsyncSession, station: StationRecord) -> None:
+        """No websocket any more: the connection forgotten, the EVSEs UNKNOWN until fresh statuses arrive."""
+        station.connection = ConnectionState.OFFLINE
+        station.connection_id = station.gateway_id = None
+        station.disconnected_at = station.updated_at = utc_now()
+        await self._apply(session, station, forget=True)
 
     async def expire_stale(self) -> int:
         """Stations another process marked connected and nobody heard of for long: that process is gone, so
